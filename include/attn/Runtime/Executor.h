@@ -1,0 +1,107 @@
+//===- Executor.h - JIT compile and run attn functions ----------*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiles a function of an attn module through a pipeline to the LLVM
+// dialect, JIT-compiles it with MLIR's ExecutionEngine, and calls it on host
+// tensors. Shared by attn-run and the Python package.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_RUNTIME_EXECUTOR_H
+#define ATTN_RUNTIME_EXECUTOR_H
+
+#include "attn/Runtime/HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir {
+class ExecutionEngine;
+namespace func {
+class FuncOp;
+} // namespace func
+namespace attn {
+
+/// A tensor in an entry signature: element kind and shape (dynamic dims are
+/// ShapedType::kDynamic).
+struct TensorSignature {
+  ElementKind kind;
+  llvm::SmallVector<int64_t> shape;
+  /// `tensor<2x?x64xf32>`.
+  std::string typeString;
+};
+
+/// Finds the entry: `name` when non-empty, else the only public function,
+/// else `main`. Checks that it takes and returns ranked tensors of f32, f16,
+/// bf16 or i1.
+llvm::Expected<func::FuncOp> findEntry(ModuleOp module, llvm::StringRef name);
+
+/// The signature of an entry found by findEntry.
+llvm::SmallVector<TensorSignature> getInputSignature(func::FuncOp entry);
+llvm::SmallVector<TensorSignature> getResultSignature(func::FuncOp entry);
+
+/// Checks that concrete input shapes are consistent with the attn ops of
+/// `entry` (dynamic dims that must agree, head counts that must divide) and
+/// returns the attention FLOPs of one call, or none if some op's count is
+/// unknown.
+llvm::Expected<std::optional<double>>
+checkShapesAndCountFlops(ModuleOp module, llvm::StringRef entry,
+                         llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes);
+
+struct ExecutorOptions {
+  /// `cpu`, `reference`, or a pass pipeline (`builtin.module(...)`) that ends
+  /// in the LLVM dialect.
+  std::string pipeline = "cpu";
+  /// Worker threads of the `cpu` pipeline; 0 picks all cores.
+  unsigned threads = 0;
+};
+
+class Executor {
+public:
+  ~Executor();
+
+  /// Lowers a clone of `module` and JIT-compiles `entry`.
+  static llvm::Expected<std::unique_ptr<Executor>>
+  create(ModuleOp module, llvm::StringRef entry,
+         const ExecutorOptions &options);
+
+  /// Calls the entry. Inputs must match the signature (kinds, ranks, static
+  /// dims); results are fresh host tensors.
+  llvm::Expected<llvm::SmallVector<HostTensor>>
+  run(llvm::ArrayRef<const HostTensor *> inputs);
+
+  llvm::ArrayRef<TensorSignature> getInputs() const { return inputs; }
+  llvm::ArrayRef<TensorSignature> getResults() const { return results; }
+
+private:
+  Executor() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string entryName;
+  llvm::SmallVector<TensorSignature> inputs, results;
+};
+
+/// Collects the first error diagnostic emitted on a context as one line,
+/// `file:line:col: message`, while it is alive.
+class DiagnosticCapture {
+public:
+  explicit DiagnosticCapture(MLIRContext *ctx);
+  ~DiagnosticCapture();
+  /// The first error, or `fallback` if there was none.
+  std::string takeError(llvm::StringRef fallback);
+
+private:
+  MLIRContext *ctx;
+  uint64_t handlerId;
+  std::string first;
+};
+
+} // namespace attn
+} // namespace mlir
+
+#endif // ATTN_RUNTIME_EXECUTOR_H

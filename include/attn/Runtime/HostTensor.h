@@ -1,0 +1,86 @@
+//===- HostTensor.h - dense host tensors and .npy files ---------*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Host-side tensors exchanged with JIT-compiled attention functions, and their
+// NumPy `.npy` (format 1.0/2.0/3.0, C order) encoding: `<f4` for f32, `<f2`
+// for f16, `<u2` holding bf16 bits, `|b1` for i1.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_RUNTIME_HOSTTENSOR_H
+#define ATTN_RUNTIME_HOSTTENSOR_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mlir {
+class Type;
+namespace attn {
+
+enum class ElementKind { F32, F16, BF16, I1 };
+
+/// Bytes per element.
+size_t getElementSize(ElementKind kind);
+/// `f32`, `f16`, `bf16` or `i1`.
+llvm::StringRef getElementName(ElementKind kind);
+/// The element kind of an MLIR element type, if it is one of ours.
+std::optional<ElementKind> getElementKind(Type type);
+
+float halfToFloat(uint16_t bits);
+float bfloat16ToFloat(uint16_t bits);
+/// Round-to-nearest-even conversions.
+uint16_t floatToHalf(float value);
+uint16_t floatToBFloat16(float value);
+
+/// A dense, row-major, 64-byte aligned host tensor.
+class HostTensor {
+public:
+  /// Allocates a zero-initialized tensor; fails when the byte size overflows
+  /// or the allocation fails.
+  static llvm::Expected<HostTensor> allocate(ElementKind kind,
+                                             llvm::ArrayRef<int64_t> shape);
+
+  ElementKind getKind() const { return kind; }
+  llvm::ArrayRef<int64_t> getShape() const { return shape; }
+  int64_t getNumElements() const { return numElements; }
+  size_t getByteSize() const { return numElements * getElementSize(kind); }
+  void *getData() { return data.get(); }
+  const void *getData() const { return data.get(); }
+
+  /// Element `i` (in row-major order) widened to double.
+  double getAsDouble(int64_t i) const;
+  /// Sets element `i`, rounding to the element type.
+  void setFromDouble(int64_t i, double value);
+
+  /// `2x8x128x64xf32`.
+  std::string describe() const;
+
+private:
+  struct FreeDeleter {
+    void operator()(void *p) const;
+  };
+  ElementKind kind = ElementKind::F32;
+  llvm::SmallVector<int64_t> shape;
+  int64_t numElements = 0;
+  std::unique_ptr<void, FreeDeleter> data;
+};
+
+/// Reads a `.npy` file.
+llvm::Expected<HostTensor> readNpy(llvm::StringRef path);
+/// Writes a `.npy` file (format 1.0).
+llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
+
+} // namespace attn
+} // namespace mlir
+
+#endif // ATTN_RUNTIME_HOSTTENSOR_H

@@ -1,0 +1,84 @@
+//===- Pipelines.cpp - attn compilation pipelines ---------------*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Pipelines/Pipelines.h"
+#include "attn/Conversion/Passes.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void attn::buildTosaLegalization(OpPassManager &pm) {
+  TosaToLinalgOptions tosaOptions;
+  tosaOptions.disableTosaDecompositions = false;
+  tosaOptions.aggressiveReduceConstant = true;
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(createTosaToArithPass());
+  funcPm.addPass(createTosaToTensorPass());
+  tosa::addTosaToLinalgPasses(pm, tosaOptions);
+}
+
+void attn::buildLoopsToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // libm for the transcendental functions (tanh has no LLVM lowering).
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void attn::buildReferencePipeline(OpPassManager &pm,
+                                  const ReferencePipelineOptions &) {
+  buildTosaLegalization(pm);
+  pm.addPass(createConvertAttnToLinalgPass());
+  buildLoopsToLLVMPipeline(pm);
+}
+
+void attn::buildCpuPipeline(OpPassManager &pm,
+                            const CpuPipelineOptions &options) {
+  buildTosaLegalization(pm);
+  if (options.fuse)
+    pm.addPass(createAttnFusePass());
+  pm.addPass(createConvertAttnToLinalgPass());
+  buildLoopsToLLVMPipeline(pm);
+}
+
+void attn::registerAttnPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "attn-cpu-pipeline",
+      "Compile attn (and upstream) IR to the LLVM dialect for the host CPU",
+      buildCpuPipeline);
+  PassPipelineRegistration<ReferencePipelineOptions>(
+      "attn-reference-pipeline",
+      "Compile attn IR to the LLVM dialect through the unfused reference "
+      "lowering",
+      [](OpPassManager &pm, const ReferencePipelineOptions &options) {
+        buildReferencePipeline(pm, options);
+      });
+}

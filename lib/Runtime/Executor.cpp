@@ -1,0 +1,442 @@
+//===- Executor.cpp - JIT compile and run attn functions --------*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Runtime/Executor.h"
+#include "attn/IR/AttnDialect.h"
+#include "attn/IR/AttnInterfaces.h"
+#include "attn/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#ifndef ATTN_MLIR_LIB_DIR
+#define ATTN_MLIR_LIB_DIR "/usr/lib/llvm-22/lib"
+#endif
+
+using namespace mlir;
+using namespace mlir::attn;
+using llvm::createStringError;
+using llvm::Expected;
+using llvm::StringRef;
+
+//===----------------------------------------------------------------------===//
+// DiagnosticCapture
+//===----------------------------------------------------------------------===//
+
+/// `file:line:col: ` of the first file location inside `loc`, if any.
+static std::string formatLocation(Location loc) {
+  std::string result;
+  loc->walk([&](Location l) {
+    if (auto file = dyn_cast<FileLineColLoc>(l)) {
+      result = (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
+                ":" + llvm::Twine(file.getColumn()) + ": ")
+                   .str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return result;
+}
+
+DiagnosticCapture::DiagnosticCapture(MLIRContext *ctx) : ctx(ctx) {
+  handlerId = ctx->getDiagEngine().registerHandler([this](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    if (first.empty()) {
+      first = formatLocation(diag.getLocation()) + diag.str();
+      // One line: fold multi-line messages.
+      std::replace(first.begin(), first.end(), '\n', ' ');
+    }
+    return success();
+  });
+}
+
+DiagnosticCapture::~DiagnosticCapture() {
+  ctx->getDiagEngine().eraseHandler(handlerId);
+}
+
+std::string DiagnosticCapture::takeError(StringRef fallback) {
+  std::string result = first.empty() ? fallback.str() : first;
+  first.clear();
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Entry and signature
+//===----------------------------------------------------------------------===//
+
+static std::string typeToString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  type.print(os);
+  return s;
+}
+
+static Expected<TensorSignature> getSignature(Type type, StringRef what) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (!tensorType)
+    return createStringError("%s has type %s; entries take and return ranked "
+                             "tensors",
+                             what.str().c_str(), typeToString(type).c_str());
+  std::optional<ElementKind> kind = getElementKind(tensorType.getElementType());
+  if (!kind)
+    return createStringError("%s has element type %s; supported are f32, f16, "
+                             "bf16 and i1",
+                             what.str().c_str(),
+                             typeToString(tensorType.getElementType()).c_str());
+  return TensorSignature{*kind, llvm::to_vector(tensorType.getShape()),
+                         typeToString(type)};
+}
+
+Expected<func::FuncOp> attn::findEntry(ModuleOp module, StringRef name) {
+  func::FuncOp entry;
+  if (!name.empty()) {
+    entry = module.lookupSymbol<func::FuncOp>(name);
+    if (!entry)
+      return createStringError("no function named '%s'", name.str().c_str());
+  } else {
+    SmallVector<func::FuncOp> publicFuncs;
+    for (auto f : module.getOps<func::FuncOp>())
+      if (f.isPublic() && !f.isDeclaration())
+        publicFuncs.push_back(f);
+    if (publicFuncs.size() == 1)
+      entry = publicFuncs.front();
+    else if (!(entry = module.lookupSymbol<func::FuncOp>("main")))
+      return createStringError(
+          publicFuncs.empty()
+              ? "no public function to run"
+              : "several public functions and none named 'main'; pick one "
+                "with --entry");
+  }
+  if (entry.isDeclaration())
+    return createStringError("entry '%s' is only a declaration",
+                             entry.getSymName().str().c_str());
+  FunctionType type = entry.getFunctionType();
+  for (auto [i, t] : llvm::enumerate(type.getInputs()))
+    if (Expected<TensorSignature> sig =
+            getSignature(t, ("argument " + llvm::Twine(i)).str());
+        !sig)
+      return sig.takeError();
+  for (auto [i, t] : llvm::enumerate(type.getResults()))
+    if (Expected<TensorSignature> sig =
+            getSignature(t, ("result " + llvm::Twine(i)).str());
+        !sig)
+      return sig.takeError();
+  return entry;
+}
+
+static SmallVector<TensorSignature> signatures(TypeRange types) {
+  SmallVector<TensorSignature> result;
+  for (Type t : types)
+    result.push_back(cantFail(getSignature(t, "")));
+  return result;
+}
+
+SmallVector<TensorSignature> attn::getInputSignature(func::FuncOp entry) {
+  return signatures(entry.getFunctionType().getInputs());
+}
+
+SmallVector<TensorSignature> attn::getResultSignature(func::FuncOp entry) {
+  return signatures(entry.getFunctionType().getResults());
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time shape check
+//===----------------------------------------------------------------------===//
+
+/// Replaces the uses of `value` by a cast back to `oldType`, except in attn
+/// ops, which see the refined type directly.
+static void castForNonAttnUsers(OpBuilder &b, Value value, Type oldType) {
+  if (value.getType() == oldType)
+    return;
+  auto cast = tensor::CastOp::create(b, value.getLoc(), oldType, value);
+  value.replaceUsesWithIf(cast, [&](OpOperand &use) {
+    return use.getOwner() != cast && !isa<AttnOpInterface>(use.getOwner());
+  });
+}
+
+Expected<std::optional<double>>
+attn::checkShapesAndCountFlops(ModuleOp module, StringRef entryName,
+                               ArrayRef<SmallVector<int64_t>> shapes) {
+  OwningOpRef<ModuleOp> clone = module.clone();
+  auto entry = clone->lookupSymbol<func::FuncOp>(entryName);
+  MLIRContext *ctx = clone->getContext();
+  DiagnosticCapture capture(ctx);
+
+  // Give the arguments their run-time shapes.
+  Block &body = entry.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(&body);
+  SmallVector<Type> argTypes;
+  for (auto [arg, shape] : llvm::zip_equal(body.getArguments(), shapes)) {
+    auto oldType = cast<RankedTensorType>(arg.getType());
+    arg.setType(oldType.clone(shape));
+    argTypes.push_back(arg.getType());
+    castForNonAttnUsers(b, arg, oldType);
+  }
+  entry.setFunctionType(FunctionType::get(
+      ctx, argTypes, entry.getFunctionType().getResults()));
+
+  // Propagate them through the attn ops in program order, checking each.
+  std::optional<double> flops = 0.0;
+  WalkResult walk = entry.walk([&](AttnOpInterface op) {
+    for (OpOperand &operand : op->getOpOperands())
+      if (auto castOp = operand.get().getDefiningOp<tensor::CastOp>())
+        if (isa<RankedTensorType>(castOp.getSource().getType()))
+          operand.set(castOp.getSource());
+    if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
+      return WalkResult::interrupt();
+    for (Value result : op->getResults()) {
+      auto oldType = cast<RankedTensorType>(result.getType());
+      SmallVector<int64_t> shape = op.getExpectedResultShape();
+      for (auto [d, old] : llvm::zip_equal(shape, oldType.getShape()))
+        if (ShapedType::isDynamic(d))
+          d = old;
+      result.setType(oldType.clone(shape));
+      b.setInsertionPointAfter(op);
+      castForNonAttnUsers(b, result, oldType);
+    }
+    std::optional<double> opFlops = op.getFlopCount();
+    flops = (flops && opFlops) ? std::optional<double>(*flops + *opFlops)
+                               : std::nullopt;
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return createStringError(
+        "input shapes are inconsistent: %s",
+        capture.takeError("shape verification failed").c_str());
+  return flops;
+}
+
+//===----------------------------------------------------------------------===//
+// Executor
+//===----------------------------------------------------------------------===//
+
+Executor::~Executor() = default;
+
+/// Parses a textual pipeline into `pm`, accepting both `builtin.module(...)`
+/// and a bare list of module passes.
+static LogicalResult parsePipelineText(StringRef text, OpPassManager &pm,
+                                       llvm::raw_ostream &errs) {
+  StringRef trimmed = text.trim();
+  if (trimmed.consume_front("builtin.module(")) {
+    if (!trimmed.consume_back(")")) {
+      errs << "unbalanced parentheses in pipeline '" << text << "'";
+      return failure();
+    }
+  }
+  return parsePassPipeline(trimmed, pm, errs);
+}
+
+Expected<std::unique_ptr<Executor>>
+Executor::create(ModuleOp module, StringRef entryName,
+                 const ExecutorOptions &options) {
+  static std::once_flag initTargets;
+  std::call_once(initTargets, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+
+  Expected<func::FuncOp> entryOrErr = findEntry(module, entryName);
+  if (!entryOrErr)
+    return entryOrErr.takeError();
+  auto exec = std::unique_ptr<Executor>(new Executor());
+  exec->entryName = entryOrErr->getSymName().str();
+  exec->inputs = getInputSignature(*entryOrErr);
+  exec->results = getResultSignature(*entryOrErr);
+
+  OwningOpRef<ModuleOp> lowered = module.clone();
+  MLIRContext *ctx = lowered->getContext();
+  registerBuiltinDialectTranslation(*ctx);
+  registerLLVMDialectTranslation(*ctx);
+  registerOpenMPDialectTranslation(*ctx);
+  DiagnosticCapture capture(ctx);
+
+  // A C-compatible wrapper taking descriptor pointers, and read-only inputs
+  // so that repeated calls see the same data.
+  auto entry = lowered->lookupSymbol<func::FuncOp>(exec->entryName);
+  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
+    entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
+
+  PassManager pm = PassManager::on<ModuleOp>(ctx);
+  if (options.pipeline == "cpu") {
+    CpuPipelineOptions cpuOptions;
+    buildCpuPipeline(pm, cpuOptions);
+  } else if (options.pipeline == "reference") {
+    buildReferencePipeline(pm);
+  } else {
+    std::string err;
+    llvm::raw_string_ostream os(err);
+    if (failed(parsePipelineText(options.pipeline, pm, os))) {
+      std::replace(err.begin(), err.end(), '\n', ' ');
+      return createStringError("bad pipeline '%s': %s",
+                               options.pipeline.c_str(),
+                               StringRef(err).trim().str().c_str());
+    }
+  }
+  if (failed(pm.run(*lowered)))
+    return createStringError(
+        "compilation failed: %s",
+        capture.takeError("the pass pipeline failed").c_str());
+
+  // Everything must be in the LLVM dialect now.
+  Operation *leftover = nullptr;
+  lowered->walk([&](Operation *op) {
+    if (op != lowered->getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect())) {
+      leftover = op;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (leftover)
+    return createStringError("pipeline '%s' did not lower everything to the "
+                             "LLVM dialect: '%s' remains",
+                             options.pipeline.c_str(),
+                             leftover->getName().getStringRef().str().c_str());
+
+  static const std::string runnerUtils =
+      std::string(ATTN_MLIR_LIB_DIR) + "/libmlir_c_runner_utils.so";
+  SmallVector<StringRef> libs = {runnerUtils};
+  ExecutionEngineOptions engineOptions;
+  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
+                                               /*sizeLevel=*/0, nullptr);
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  engineOptions.sharedLibPaths = libs;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  Expected<std::unique_ptr<ExecutionEngine>> engine =
+      ExecutionEngine::create(*lowered, engineOptions);
+  if (!engine) {
+    std::string msg = llvm::toString(engine.takeError());
+    return createStringError("JIT compilation failed: %s",
+                             capture.takeError(msg).c_str());
+  }
+  exec->engine = std::move(*engine);
+  return exec;
+}
+
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "x" : "") + (ShapedType::isDynamic(d) ? std::string("?")
+                                                    : std::to_string(d));
+  return s.empty() ? "scalar" : s;
+}
+
+Expected<SmallVector<HostTensor>>
+Executor::run(ArrayRef<const HostTensor *> args) {
+  if (args.size() != inputs.size())
+    return createStringError("'%s' takes %zu inputs, got %zu",
+                             entryName.c_str(), inputs.size(), args.size());
+  // Memref descriptors: {allocated, aligned, offset, sizes[r], strides[r]}.
+  SmallVector<SmallVector<int64_t>> descriptors;
+  for (auto [i, arg] : llvm::enumerate(args)) {
+    const TensorSignature &sig = inputs[i];
+    if (arg->getKind() != sig.kind)
+      return createStringError("input %zu: expected element type %s, got %s",
+                               i, getElementName(sig.kind).str().c_str(),
+                               getElementName(arg->getKind()).str().c_str());
+    ArrayRef<int64_t> shape = arg->getShape();
+    bool ok = shape.size() == sig.shape.size();
+    for (size_t d = 0; ok && d < shape.size(); ++d)
+      ok = ShapedType::isDynamic(sig.shape[d]) || sig.shape[d] == shape[d];
+    if (!ok)
+      return createStringError("input %zu: expected shape %s (%s), got %s", i,
+                               formatShape(sig.shape).c_str(),
+                               sig.typeString.c_str(),
+                               formatShape(shape).c_str());
+    SmallVector<int64_t> desc;
+    auto ptr = reinterpret_cast<intptr_t>(arg->getData());
+    desc.append({ptr, ptr, 0});
+    desc.append(shape.begin(), shape.end());
+    SmallVector<int64_t> strides(shape.size(), 1);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * shape[d + 1];
+    desc.append(strides.begin(), strides.end());
+    descriptors.push_back(std::move(desc));
+  }
+
+  size_t resultWords = 0;
+  for (const TensorSignature &sig : results)
+    resultWords += 3 + 2 * sig.shape.size();
+  SmallVector<int64_t> resultBuffer(std::max<size_t>(resultWords, 1), 0);
+
+  SmallVector<void *> argValues;
+  if (!results.empty())
+    argValues.push_back(resultBuffer.data());
+  for (SmallVector<int64_t> &desc : descriptors)
+    argValues.push_back(desc.data());
+  SmallVector<void *> packed;
+  for (void *&v : argValues)
+    packed.push_back(&v);
+  if (llvm::Error err =
+          engine->invokePacked("_mlir_ciface_" + entryName, packed))
+    return std::move(err);
+
+  // Results are owned by the caller (the deallocation pipeline guarantees
+  // fresh buffers): copy them out and free them.
+  SmallVector<HostTensor> outputs;
+  llvm::Error error = llvm::Error::success();
+  size_t pos = 0;
+  SmallVector<void *> toFree;
+  for (const TensorSignature &sig : results) {
+    int64_t rank = sig.shape.size();
+    auto *allocated = reinterpret_cast<void *>(resultBuffer[pos]);
+    auto *aligned = reinterpret_cast<char *>(resultBuffer[pos + 1]);
+    int64_t offset = resultBuffer[pos + 2];
+    ArrayRef<int64_t> sizes(&resultBuffer[pos + 3], rank);
+    ArrayRef<int64_t> strides(&resultBuffer[pos + 3 + rank], rank);
+    pos += 3 + 2 * rank;
+    if (!llvm::is_contained(toFree, allocated))
+      toFree.push_back(allocated);
+    if (error)
+      continue;
+    Expected<HostTensor> out = HostTensor::allocate(sig.kind, sizes);
+    if (!out) {
+      error = out.takeError();
+      continue;
+    }
+    size_t elt = getElementSize(sig.kind);
+    char *dst = static_cast<char *>(out->getData());
+    // Strided copy, row by row of the innermost dim.
+    int64_t n = out->getNumElements();
+    SmallVector<int64_t> idx(rank, 0);
+    for (int64_t linear = 0; linear < n; ++linear) {
+      int64_t srcOffset = offset;
+      for (int64_t d = 0; d < rank; ++d)
+        srcOffset += idx[d] * strides[d];
+      std::memcpy(dst + linear * elt, aligned + srcOffset * elt, elt);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++idx[d] < sizes[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    outputs.push_back(std::move(*out));
+  }
+  for (void *p : toFree)
+    std::free(p);
+  if (error)
+    return std::move(error);
+  return outputs;
+}

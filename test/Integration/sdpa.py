@@ -1,0 +1,82 @@
+# Executes attn.sdpa on fresh random inputs and compares with the float64
+# NumPy oracle.
+# REQUIRES: attn-run, numpy
+# RUN: %python %s --pipeline=reference
+# RUN: %python %s --pipeline=cpu
+# RUN: %python %s --pipeline=cpu --threads=1
+
+import numpy as np
+
+from attn_testing import Runner, sdpa_ir, sdpa_ref, tensor_type
+
+r = Runner()
+
+
+def case(name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None, mask_dtype=None,
+         mask_shape=None, dynamic=False, logit_scale=1.0, rows_masked=(),
+         **attrs):
+    q, qx = r.normal((b, h, sq, d), dtype, logit_scale)
+    k, kx = r.normal((b, hkv, sk, d), dtype)
+    v, vx = r.normal((b, hkv, sk, dv), dtype)
+    inputs = [q, k, v]
+    m = mx = mt = None
+    if mask is not None:
+        if mask == "bool":
+            mx = r.bool_mask(mask_shape)
+            for row in rows_masked:
+                mx[..., row, :] = False
+            m = mx
+        else:
+            m, mx = r.normal(mask_shape, mask_dtype)
+            for row in rows_masked:
+                mx = mx.copy()
+                mx[..., row, :] = -np.inf
+                m = mx.astype(m.dtype) if mask_dtype != "bf16" else None
+        inputs.append(m)
+        mt = tensor_type(mask_shape, "i1" if mask == "bool" else mask_dtype)
+
+    def ty(shape):
+        return tensor_type([None] * 3 + [shape[3]] if dynamic else shape, dtype)
+
+    ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d)), ty((b, hkv, sk, dv)),
+                 ty((b, h, sq, dv)), mt, **attrs)
+    expected = sdpa_ref(qx, kx, vx, mx, **attrs)
+    r.check(name, ir, inputs, expected, dtype)
+
+
+case("plain", 2, 4, 4, 64, 64, 32, 32)
+case("cross_odd_sizes", 1, 2, 2, 17, 45, 24, 40)
+case("causal_sq_lt_sk", 1, 2, 2, 16, 40, 32, 32, causal=True)
+case("causal_sq_gt_sk", 1, 2, 2, 40, 16, 32, 32, causal=True)
+case("causal_square", 2, 2, 2, 33, 33, 16, 16, causal=True)
+case("window", 1, 2, 2, 48, 48, 16, 16, window=(8, 4))
+case("window_causal", 1, 2, 2, 30, 50, 16, 16, causal=True, window=(8, 0))
+case("gqa", 2, 8, 2, 20, 28, 16, 24)
+case("mqa", 1, 4, 1, 20, 28, 16, 16, causal=True)
+case("bool_mask_broadcast_keys", 2, 4, 2, 16, 24, 16, 16, mask="bool",
+     mask_shape=(2, 1, 1, 24))
+case("bool_mask_broadcast_heads", 2, 4, 4, 16, 24, 16, 16, mask="bool",
+     mask_shape=(1, 1, 16, 24))
+case("additive_mask_f32", 1, 4, 4, 16, 24, 16, 16, mask="float",
+     mask_dtype="f32", mask_shape=(1, 4, 16, 24))
+case("additive_mask_broadcast", 2, 2, 2, 16, 24, 16, 16, mask="float",
+     mask_dtype="f32", mask_shape=(2, 1, 16, 1))
+case("fully_masked_row_bool", 1, 2, 2, 8, 12, 16, 16, mask="bool",
+     mask_shape=(1, 2, 8, 12), rows_masked=(3,))
+case("fully_masked_row_additive", 1, 2, 2, 8, 12, 16, 16, mask="float",
+     mask_dtype="f32", mask_shape=(1, 1, 8, 12), rows_masked=(0, 5))
+case("softcap", 1, 2, 2, 16, 16, 32, 32, softcap=5.0, logit_scale=4.0)
+case("explicit_scale", 1, 2, 2, 16, 20, 32, 32, scale=0.3)
+case("f16", 1, 4, 2, 32, 48, 32, 32, dtype="f16", causal=True)
+case("f16_additive_mask", 1, 2, 2, 16, 16, 16, 16, dtype="f16", mask="float",
+     mask_dtype="f16", mask_shape=(1, 1, 16, 16))
+case("bf16", 1, 4, 2, 32, 48, 32, 32, dtype="bf16")
+case("bf16_window", 1, 2, 2, 32, 32, 32, 32, dtype="bf16", window=(4, 4))
+case("logits_x100", 1, 2, 2, 24, 24, 32, 32, scale=100.0 / np.sqrt(32))
+case("decode", 1, 8, 2, 1, 1000, 64, 64)
+case("decode_causal", 1, 8, 2, 1, 1000, 64, 64, causal=True, window=(256, 0))
+case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
+case("dynamic_shapes_mask", 1, 2, 1, 9, 31, 16, 16, dynamic=True,
+     mask="bool", mask_shape=(1, 1, 9, 31))
+
+r.finish()

@@ -180,6 +180,7 @@ attn::checkShapesAndCountFlops(ModuleOp module, StringRef entryName,
   OwningOpRef<ModuleOp> clone = module.clone();
   auto entry = clone->lookupSymbol<func::FuncOp>(entryName);
   MLIRContext *ctx = clone->getContext();
+  ctx->getOrLoadDialect<tensor::TensorDialect>();
   DiagnosticCapture capture(ctx);
 
   // Give the arguments their run-time shapes.

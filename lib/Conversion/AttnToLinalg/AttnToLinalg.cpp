@@ -133,15 +133,57 @@ static Value collapseHeads(OpBuilder &b, Location loc, Value v) {
 }
 
 /// Batched contraction over grouped heads, accumulated in f32:
-///   out[b,kh,g,i,x] = sum_r lhs[b,kh,g,i,r] * rhs(b,kh,x,r)
+///   out[b,h,i,x] = sum_r lhs[b,h,i,r] * rhs(b, h / G, x, r)
 /// where `rhsTransposed` selects rhs[b,kh,x,r] (K in Q K^T) over
 /// rhs[b,kh,r,x] (V in P V). Returns the [B, H, Sq, X] f32 result.
+///
+/// With a static kv head count the query heads are viewed as [Hkv, G] and the
+/// rhs is read through an indexing map. A dynamic kv head count would need a
+/// [?] -> [?, ?] reshape, which the memref lowering cannot express, so the rhs
+/// is then read with tensor.extract at head h / G.
 static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
                                 Value rhs, bool rhsTransposed) {
   MLIRContext *ctx = b.getContext();
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  OpFoldResult x = tensor::getMixedSize(b, loc, rhs, rhsTransposed ? 2 : 3);
+  SmallVector<IteratorType> iters;
+  auto mulAdd = [](OpBuilder &nb, Location nl, Value l, Value r, Value acc) {
+    Value prod = arith::MulFOp::create(nb, nl, castToF32(nb, nl, l),
+                                       castToF32(nb, nl, r));
+    return arith::AddFOp::create(nb, nl, acc, prod).getResult();
+  };
+
+  if (ShapedType::isDynamic(rhsType.getDimSize(1))) {
+    OpFoldResult g = groupSize(b, loc, lhs, rhs);
+    Value group = getValueOrCreateConstantIndexOp(b, loc, g);
+    SmallVector<OpFoldResult> outShape = {
+        tensor::getMixedSize(b, loc, lhs, 0),
+        tensor::getMixedSize(b, loc, lhs, 1),
+        tensor::getMixedSize(b, loc, lhs, 2), x};
+    Value init = filledF32(b, loc, outShape, 0.0);
+    // Loops: (b, h, i, x, r).
+    SmallVector<AffineMap> maps = {projection(ctx, 5, {0, 1, 2, 4}),
+                                   projection(ctx, 5, {0, 1, 2, 3})};
+    iters.assign(4, IteratorType::parallel);
+    iters.push_back(IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        b, loc, init.getType(), ValueRange{lhs}, ValueRange{init}, maps, iters,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value bi = linalg::IndexOp::create(nb, nl, 0);
+          Value hi = linalg::IndexOp::create(nb, nl, 1);
+          Value xi = linalg::IndexOp::create(nb, nl, 3);
+          Value ri = linalg::IndexOp::create(nb, nl, 4);
+          Value kh = arith::DivUIOp::create(nb, nl, hi, group);
+          SmallVector<Value> idx = {bi, kh, rhsTransposed ? xi : ri,
+                                    rhsTransposed ? ri : xi};
+          Value r = tensor::ExtractOp::create(nb, nl, rhs, idx);
+          linalg::YieldOp::create(nb, nl,
+                                  mulAdd(nb, nl, args[0], r, args[1]));
+        });
+    return generic.getResult(0);
+  }
+
   Value lhs5 = expandHeads(b, loc, lhs, rhs);
-  OpFoldResult x =
-      tensor::getMixedSize(b, loc, rhs, rhsTransposed ? 2 : 3);
   SmallVector<OpFoldResult> outShape = {
       tensor::getMixedSize(b, loc, lhs5, 0),
       tensor::getMixedSize(b, loc, lhs5, 1),
@@ -154,15 +196,13 @@ static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
       rhsTransposed ? projection(ctx, 6, {0, 1, 4, 5})
                     : projection(ctx, 6, {0, 1, 5, 4}),
       projection(ctx, 6, {0, 1, 2, 3, 4})};
-  SmallVector<IteratorType> iters(5, IteratorType::parallel);
+  iters.assign(5, IteratorType::parallel);
   iters.push_back(IteratorType::reduction);
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), ValueRange{lhs5, rhs}, ValueRange{init}, maps,
-      iters, [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value prod = arith::MulFOp::create(nb, nl, castToF32(nb, nl, args[0]),
-                                           castToF32(nb, nl, args[1]));
-        Value sum = arith::AddFOp::create(nb, nl, args[2], prod);
-        linalg::YieldOp::create(nb, nl, sum);
+      iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl,
+                                mulAdd(nb, nl, args[0], args[1], args[2]));
       });
   return collapseHeads(b, loc, generic.getResult(0));
 }

@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -72,8 +73,11 @@ static cl::opt<bool>
                  cl::desc("Random inputs: standard normal floats, masks true "
                           "with probability 0.9"),
                  cl::cat(runCategory));
-static cl::opt<uint64_t> seed("seed", cl::desc("Seed of --random"),
-                              cl::init(0), cl::cat(runCategory));
+// Numeric options are parsed as strings: LLVM's parser would print value
+// errors itself instead of reporting them to attn-run.
+static cl::opt<std::string> seedText("seed", cl::desc("Seed of --random"),
+                                     cl::value_desc("N"), cl::init("0"),
+                                     cl::cat(runCategory));
 static cl::opt<std::string>
     shapesText("shapes",
                cl::desc("Full shapes of every input for --random, e.g. "
@@ -90,20 +94,19 @@ static cl::opt<std::string> pipelineName(
              "loop lowering: unfused, materializes the scores), or a pass "
              "pipeline 'builtin.module(...)' that ends in the LLVM dialect"),
     cl::init("cpu"), cl::cat(runCategory));
-static cl::opt<unsigned>
-    threads("threads",
-            cl::desc("Worker threads of the cpu pipeline (default: all cores)"),
-            cl::init(0), cl::cat(runCategory));
+static cl::opt<std::string> threadsText(
+    "threads", cl::desc("Worker threads of the cpu pipeline (default: all cores)"),
+    cl::value_desc("N"), cl::init("0"), cl::cat(runCategory));
 static cl::opt<bool>
     check("check",
           cl::desc("Also run the reference pipeline and compare every result "
                    "(relative L2 error; exit 1 past the tolerance)"),
           cl::cat(runCategory));
-static cl::opt<unsigned>
-    benchRuns("bench",
+static cl::opt<std::string>
+    benchText("bench",
               cl::desc("Time N runs after a warm-up; print the median time "
                        "and GFLOP/s"),
-              cl::value_desc("N"), cl::init(0), cl::cat(runCategory));
+              cl::value_desc("N"), cl::init("0"), cl::cat(runCategory));
 static cl::opt<bool> jsonOutput("json",
                                 cl::desc("Print one JSON object on stdout"),
                                 cl::cat(runCategory));
@@ -111,12 +114,25 @@ static cl::opt<std::string>
     device("device", cl::desc("Where to run: cpu (default) or cuda"),
            cl::init("cpu"), cl::cat(runCategory));
 
-namespace {
-/// A failure reported as `attn-run: error: <message>`.
-struct RunError {
-  std::string message;
-};
-} // namespace
+static uint64_t seed = 0;
+static unsigned benchRuns = 0;
+static unsigned threads = 0;
+
+/// Parses a non-negative integer option value.
+template <typename T>
+static bool parseCount(llvm::StringRef flag, llvm::StringRef text, T &value,
+                       std::string &error) {
+  unsigned long long v;
+  if (text.trim().getAsInteger(10, v) ||
+      v > static_cast<unsigned long long>(std::numeric_limits<T>::max())) {
+    error = ("--" + flag + " expects a non-negative integer, got '" + text +
+             "'")
+                .str();
+    return false;
+  }
+  value = static_cast<T>(v);
+  return true;
+}
 
 static int reportError(llvm::StringRef message) {
   std::string line = message.str();
@@ -312,6 +328,11 @@ static int run(int argc, char **argv) {
     first.consume_front(": ");
     return reportError(first.empty() ? "bad command line" : first);
   }
+  std::string valueError;
+  if (!parseCount("seed", seedText, seed, valueError) ||
+      !parseCount("bench", benchText, benchRuns, valueError) ||
+      !parseCount("threads", threadsText, threads, valueError))
+    return reportError(valueError);
   if (inputFile.empty())
     return reportError("no input file (usage: attn-run FILE.mlir [options])");
   if (device != "cpu" && device != "cuda")
@@ -320,7 +341,7 @@ static int run(int argc, char **argv) {
     return reportError("--device=cuda: this build has no GPU runtime; use "
                        "--device=cpu");
   unsigned numThreads =
-      threads ? threads.getValue()
+      threads ? threads
               : std::max(1u, std::thread::hardware_concurrency());
 
   MLIRContext context(registry);
@@ -493,7 +514,7 @@ static int run(int argc, char **argv) {
     if (benchRuns > 0) {
       llvm::outs() << llvm::formatv("bench: {0} runs  median {1:f3} ms  min "
                                     "{2:f3} ms",
-                                    benchRuns.getValue(), medianMs, minMs);
+                                    benchRuns, medianMs, minMs);
       if (gflops())
         llvm::outs() << llvm::formatv("  {0:f2} GFLOP/s", *gflops());
       llvm::outs() << "\n";

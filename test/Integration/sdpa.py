@@ -13,7 +13,8 @@ r = Runner()
 
 
 def case(name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None, mask_dtype=None,
-         mask_shape=None, dynamic=False, logit_scale=1.0, rows_masked=(),
+         mask_shape=None, dynamic=False, static_kv_heads=False,
+         logit_scale=1.0, rows_masked=(),
          **attrs):
     q, qx = r.normal((b, h, sq, d), dtype, logit_scale)
     k, kx = r.normal((b, hkv, sk, d), dtype)
@@ -35,11 +36,14 @@ def case(name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None, mask_dtype=None
         inputs.append(m)
         mt = tensor_type(mask_shape, "i1" if mask == "bool" else mask_dtype)
 
-    def ty(shape):
-        return tensor_type([None] * 3 + [shape[3]] if dynamic else shape, dtype)
+    def ty(shape, kv=False):
+        if not dynamic:
+            return tensor_type(shape, dtype)
+        heads = shape[1] if kv and static_kv_heads else None
+        return tensor_type([None, heads, None, shape[3]], dtype)
 
-    ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d)), ty((b, hkv, sk, dv)),
-                 ty((b, h, sq, dv)), mt, **attrs)
+    ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d), True),
+                 ty((b, hkv, sk, dv), True), ty((b, h, sq, dv)), mt, **attrs)
     expected = sdpa_ref(qx, kx, vx, mx, **attrs)
     r.check(name, ir, inputs, expected, dtype)
 
@@ -76,6 +80,8 @@ case("logits_x100", 1, 2, 2, 24, 24, 32, 32, scale=100.0 / np.sqrt(32))
 case("decode", 1, 8, 2, 1, 1000, 64, 64)
 case("decode_causal", 1, 8, 2, 1, 1000, 64, 64, causal=True, window=(256, 0))
 case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
+case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,
+     dynamic=True, static_kv_heads=True, window=(5, 5))
 case("dynamic_shapes_mask", 1, 2, 1, 9, 31, 16, 16, dynamic=True,
      mask="bool", mask_shape=(1, 1, 9, 31))
 

@@ -19,6 +19,7 @@ config.test_exec_root = os.path.join(config.attn_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%attn_src", config.attn_src_root))
+config.substitutions.append(("%attn_obj", config.attn_obj_root))
 config.substitutions.append(
     ("%attn_testlib", os.path.join(config.test_source_root, "lib"))
 )

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <limits>
 
+#include <unistd.h>
+
 using namespace mlir;
 using namespace mlir::attn;
 using llvm::createStringError;
@@ -151,6 +153,14 @@ Expected<HostTensor> HostTensor::allocate(ElementKind kind,
                              "allocate",
                              (long long)count);
   size_t bytes = std::max<size_t>(count * elt, 1);
+  // Fail cleanly rather than let the kernel kill the process while touching
+  // pages that overcommit handed out.
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && pageSize > 0 &&
+      bytes / static_cast<size_t>(pageSize) >= static_cast<size_t>(pages))
+    return createStringError("tensor of %zu bytes exceeds the machine's "
+                             "memory",
+                             bytes);
   size_t rounded = (bytes + 63) / 64 * 64;
   void *p = std::aligned_alloc(64, rounded);
   if (!p)

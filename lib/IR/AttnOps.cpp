@@ -58,10 +58,9 @@ static LogicalResult verifyResultShape(Operation *op,
                                        ArrayRef<int64_t> expected,
                                        RankedTensorType actual) {
   if (actual.getRank() != static_cast<int64_t>(expected.size()) ||
-      !llvm::all_of(llvm::zip_equal(expected, actual.getShape()),
-                    [](auto p) {
-                      return dimsAgree(std::get<0>(p), std::get<1>(p));
-                    }))
+      !llvm::all_of(llvm::zip_equal(expected, actual.getShape()), [](auto p) {
+        return dimsAgree(std::get<0>(p), std::get<1>(p));
+      }))
     return op->emitOpError("expects result shape ")
            << formatShape(expected) << ", got "
            << formatShape(actual.getShape());
@@ -104,14 +103,10 @@ static LogicalResult verifyDimMatch(Operation *op, StringRef what,
 
 /// Rules shared by `attn.sdpa` and `attn.scores` for q, k, the optional mask
 /// and the scale/causal/window/softcap attributes.
-static LogicalResult verifyQueryKeyMaskAttrs(Operation *op,
-                                             RankedTensorType qType,
-                                             RankedTensorType kType,
-                                             Value mask,
-                                             std::optional<float> scale,
-                                             std::optional<ArrayRef<int64_t>>
-                                                 window,
-                                             std::optional<float> softcap) {
+static LogicalResult verifyQueryKeyMaskAttrs(
+    Operation *op, RankedTensorType qType, RankedTensorType kType, Value mask,
+    std::optional<float> scale, std::optional<ArrayRef<int64_t>> window,
+    std::optional<float> softcap) {
   if (failed(verifyRank(op, "query", qType, 4)) ||
       failed(verifyRank(op, "key", kType, 4)))
     return failure();
@@ -125,8 +120,8 @@ static LogicalResult verifyQueryKeyMaskAttrs(Operation *op,
     return failure();
   if (failed(verifyDimMatch(op, "batch size", "key", kType.getDimSize(0),
                             "query", qType.getDimSize(0))) ||
-      failed(verifyDimMatch(op, "head dim", "key", kType.getDimSize(3),
-                            "query", qType.getDimSize(3))))
+      failed(verifyDimMatch(op, "head dim", "key", kType.getDimSize(3), "query",
+                            qType.getDimSize(3))))
     return failure();
 
   if (mask) {
@@ -174,8 +169,8 @@ static LogicalResult verifyValue(Operation *op, StringRef lhsName,
                          vType.getDimSize(1))) ||
       failed(verifyDimMatch(op, "batch size", "value", vType.getDimSize(0),
                             lhsName, lhsType.getDimSize(0))) ||
-      failed(verifyDimMatch(op, "sequence length", "value",
-                            vType.getDimSize(2), "key", sk)))
+      failed(verifyDimMatch(op, "sequence length", "value", vType.getDimSize(2),
+                            "key", sk)))
     return failure();
   return success();
 }
@@ -258,8 +253,8 @@ LogicalResult SoftmaxOp::verify() {
   RankedTensorType rType = getResult().getType();
   if (inType.getRank() < 1)
     return emitOpError("expects input to have rank >= 1");
-  if (failed(verifyResultElementType(*this, "the input", inType.getElementType(),
-                                     rType.getElementType())))
+  if (failed(verifyResultElementType(
+          *this, "the input", inType.getElementType(), rType.getElementType())))
     return failure();
   return verifyResultShape(*this, getExpectedResultShape(), rType);
 }
@@ -346,9 +341,8 @@ LogicalResult OutputProjectOp::verify() {
   if (failed(verifyStaticDim(*this, "input head dim", aType.getDimSize(3))))
     return failure();
   int64_t heads = aType.getDimSize(1);
-  int64_t width = ShapedType::isDynamic(heads)
-                      ? ShapedType::kDynamic
-                      : heads * aType.getDimSize(3);
+  int64_t width = ShapedType::isDynamic(heads) ? ShapedType::kDynamic
+                                               : heads * aType.getDimSize(3);
   if (!dimsAgree(wType.getDimSize(1), width))
     return emitOpError("expects weight dim 1 to be heads * head dim (")
            << formatDim(width) << "), got " << wType.getDimSize(1);
@@ -413,11 +407,9 @@ static std::optional<double> product(ArrayRef<int64_t> dims) {
 
 /// FLOPs of the q k^T contraction (and of `p v` when `dv` is given), over the
 /// kept pairs.
-static std::optional<double> attentionFlops(RankedTensorType qType,
-                                            RankedTensorType kType,
-                                            int64_t dv, bool causal,
-                                            std::optional<ArrayRef<int64_t>>
-                                                window) {
+static std::optional<double>
+attentionFlops(RankedTensorType qType, RankedTensorType kType, int64_t dv,
+               bool causal, std::optional<ArrayRef<int64_t>> window) {
   std::optional<double> bh =
       product({qType.getDimSize(0), qType.getDimSize(1)});
   int64_t sq = qType.getDimSize(2), sk = kType.getDimSize(2);
@@ -495,7 +487,8 @@ std::optional<double> ProjectOp::getFlopCount() {
 
 SmallVector<int64_t> OutputProjectOp::getExpectedResultShape() {
   RankedTensorType a = getInput().getType();
-  return {a.getDimSize(0), a.getDimSize(2), getWeight().getType().getDimSize(0)};
+  return {a.getDimSize(0), a.getDimSize(2),
+          getWeight().getType().getDimSize(0)};
 }
 
 std::optional<double> OutputProjectOp::getFlopCount() {

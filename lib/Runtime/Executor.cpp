@@ -47,9 +47,10 @@ static std::string formatLocation(Location loc) {
   std::string result;
   loc->walk([&](Location l) {
     if (auto file = dyn_cast<FileLineColLoc>(l)) {
-      result = (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
-                ":" + llvm::Twine(file.getColumn()) + ": ")
-                   .str();
+      result =
+          (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
+           ":" + llvm::Twine(file.getColumn()) + ": ")
+              .str();
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
@@ -193,8 +194,8 @@ attn::checkShapesAndCountFlops(ModuleOp module, StringRef entryName,
     argTypes.push_back(arg.getType());
     castForNonAttnUsers(b, arg, oldType);
   }
-  entry.setFunctionType(FunctionType::get(
-      ctx, argTypes, entry.getFunctionType().getResults()));
+  entry.setFunctionType(
+      FunctionType::get(ctx, argTypes, entry.getFunctionType().getResults()));
 
   // Propagate them through the attn ops in program order, checking each.
   std::optional<double> flops = 0.0;
@@ -302,7 +303,8 @@ Executor::create(ModuleOp module, StringRef entryName,
   // Everything must be in the LLVM dialect now.
   Operation *leftover = nullptr;
   lowered->walk([&](Operation *op) {
-    if (op != lowered->getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect())) {
+    if (op != lowered->getOperation() &&
+        !isa<LLVM::LLVMDialect>(op->getDialect())) {
       leftover = op;
       return WalkResult::interrupt();
     }
@@ -339,8 +341,8 @@ Executor::create(ModuleOp module, StringRef entryName,
 static std::string formatShape(ArrayRef<int64_t> shape) {
   std::string s;
   for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "x" : "") + (ShapedType::isDynamic(d) ? std::string("?")
-                                                    : std::to_string(d));
+    s += (i ? "x" : "") +
+         (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
   return s.empty() ? "scalar" : s;
 }
 
@@ -354,8 +356,8 @@ Executor::run(ArrayRef<const HostTensor *> args) {
   for (auto [i, arg] : llvm::enumerate(args)) {
     const TensorSignature &sig = inputs[i];
     if (arg->getKind() != sig.kind)
-      return createStringError("input %zu: expected element type %s, got %s",
-                               i, getElementName(sig.kind).str().c_str(),
+      return createStringError("input %zu: expected element type %s, got %s", i,
+                               getElementName(sig.kind).str().c_str(),
                                getElementName(arg->getKind()).str().c_str());
     ArrayRef<int64_t> shape = arg->getShape();
     bool ok = shape.size() == sig.shape.size();

@@ -34,10 +34,10 @@ struct DecomposeSdpa : OpRewritePattern<SdpaOp> {
     Location loc = op.getLoc();
     RankedTensorType qType = op.getQuery().getType();
     RankedTensorType kType = op.getKey().getType();
-    auto scoresType = RankedTensorType::get(
-        {qType.getDimSize(0), qType.getDimSize(1), qType.getDimSize(2),
-         kType.getDimSize(2)},
-        rewriter.getF32Type());
+    auto scoresType =
+        RankedTensorType::get({qType.getDimSize(0), qType.getDimSize(1),
+                               qType.getDimSize(2), kType.getDimSize(2)},
+                              rewriter.getF32Type());
     Value scores = ScoresOp::create(
         rewriter, loc, scoresType, op.getQuery(), op.getKey(), op.getMask(),
         rewriter.getF32FloatAttr(op.getEffectiveScale()), op.getCausalAttr(),

@@ -116,8 +116,7 @@ struct FuseStageChain : OpRewritePattern<WeightedSumOp> {
 };
 
 /// attn.scores/attn.sdpa of `q * c` => the same op of `q` with scale * c.
-template <typename OpTy>
-struct FoldQueryRescale : OpRewritePattern<OpTy> {
+template <typename OpTy> struct FoldQueryRescale : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpTy op,

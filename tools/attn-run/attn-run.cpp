@@ -32,8 +32,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -55,7 +55,6 @@ struct DropConflictingOptions {
   }
 } dropConflictingOptions;
 } // namespace
-
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("FILE.mlir"),
                                       cl::cat(runCategory));
@@ -95,7 +94,8 @@ static cl::opt<std::string> pipelineName(
              "pipeline 'builtin.module(...)' that ends in the LLVM dialect"),
     cl::init("cpu"), cl::cat(runCategory));
 static cl::opt<std::string> threadsText(
-    "threads", cl::desc("Worker threads of the cpu pipeline (default: all cores)"),
+    "threads",
+    cl::desc("Worker threads of the cpu pipeline (default: all cores)"),
     cl::value_desc("N"), cl::init("0"), cl::cat(runCategory));
 static cl::opt<bool>
     check("check",
@@ -125,9 +125,9 @@ static bool parseCount(llvm::StringRef flag, llvm::StringRef text, T &value,
   unsigned long long v;
   if (text.trim().getAsInteger(10, v) ||
       v > static_cast<unsigned long long>(std::numeric_limits<T>::max())) {
-    error = ("--" + flag + " expects a non-negative integer, got '" + text +
-             "'")
-                .str();
+    error =
+        ("--" + flag + " expects a non-negative integer, got '" + text + "'")
+            .str();
     return false;
   }
   value = static_cast<T>(v);
@@ -226,8 +226,8 @@ makeInputs(llvm::ArrayRef<TensorSignature> sigs) {
         return llvm::createStringError("input %zu: %s", i,
                                        llvm::toString(t.takeError()).c_str());
       for (int64_t e = 0, n = t->getNumElements(); e < n; ++e)
-        t->setFromDouble(e, sig.kind == ElementKind::I1 ? keep(rng)
-                                                        : normal(rng));
+        t->setFromDouble(e,
+                         sig.kind == ElementKind::I1 ? keep(rng) : normal(rng));
       tensors.push_back(std::move(*t));
     }
     return tensors;
@@ -341,8 +341,7 @@ static int run(int argc, char **argv) {
     return reportError("--device=cuda: this build has no GPU runtime; use "
                        "--device=cpu");
   unsigned numThreads =
-      threads ? threads
-              : std::max(1u, std::thread::hardware_concurrency());
+      threads ? threads : std::max(1u, std::thread::hardware_concurrency());
 
   MLIRContext context(registry);
   context.allowUnregisteredDialects(false);
@@ -409,14 +408,12 @@ static int run(int argc, char **argv) {
       return reportError("--check: " + llvm::toString(ref.takeError()));
     auto refOutputs = (*ref)->run(inputPtrs);
     if (!refOutputs)
-      return reportError("--check: " +
-                         llvm::toString(refOutputs.takeError()));
+      return reportError("--check: " + llvm::toString(refOutputs.takeError()));
     for (auto [out, refOut] : llvm::zip_equal(*outputs, *refOutputs)) {
       if (out.getShape() != refOut.getShape())
-        return reportError("--check: result shape " +
-                           formatShape(out.getShape()) +
-                           " differs from the reference's " +
-                           formatShape(refOut.getShape()));
+        return reportError(
+            "--check: result shape " + formatShape(out.getShape()) +
+            " differs from the reference's " + formatShape(refOut.getShape()));
       comparisons.push_back(compare(out, refOut));
       checkOk &= comparisons.back().ok;
     }
@@ -442,7 +439,8 @@ static int run(int argc, char **argv) {
     std::vector<double> sorted = timesMs;
     std::sort(sorted.begin(), sorted.end());
     size_t n = sorted.size();
-    medianMs = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    medianMs =
+        n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     minMs = sorted.front();
   }
   auto gflops = [&]() -> std::optional<double> {
@@ -461,9 +459,9 @@ static int run(int argc, char **argv) {
       llvm::json::Array shape;
       for (int64_t d : out.getShape())
         shape.push_back(d);
-      outs.push_back(llvm::json::Object{
-          {"shape", std::move(shape)},
-          {"dtype", getElementName(out.getKind()).str()}});
+      outs.push_back(
+          llvm::json::Object{{"shape", std::move(shape)},
+                             {"dtype", getElementName(out.getKind()).str()}});
     }
     obj["outputs"] = std::move(outs);
     if (check) {
@@ -502,9 +500,8 @@ static int run(int argc, char **argv) {
                  << "  threads " << numThreads << "\n";
     for (auto [i, out] : llvm::enumerate(*outputs))
       llvm::outs() << "result " << i << ": " << out.describe()
-                   << (i < outputPaths.size()
-                           ? "  -> " + outputPaths[i]
-                           : std::string())
+                   << (i < outputPaths.size() ? "  -> " + outputPaths[i]
+                                              : std::string())
                    << "\n";
     for (auto [i, c] : llvm::enumerate(comparisons))
       llvm::outs() << llvm::formatv(

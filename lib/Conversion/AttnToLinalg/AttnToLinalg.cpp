@@ -94,8 +94,7 @@ static AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType type) {
 }
 
 /// The group size G = H / Hkv, static when both head counts are.
-static OpFoldResult groupSize(OpBuilder &b, Location loc, Value lhs,
-                              Value kv) {
+static OpFoldResult groupSize(OpBuilder &b, Location loc, Value lhs, Value kv) {
   auto lType = cast<RankedTensorType>(lhs.getType());
   auto kvType = cast<RankedTensorType>(kv.getType());
   int64_t h = lType.getDimSize(1), hkv = kvType.getDimSize(1);
@@ -112,15 +111,14 @@ static Value expandHeads(OpBuilder &b, Location loc, Value lhs, Value kv) {
   auto lType = cast<RankedTensorType>(lhs.getType());
   auto kvType = cast<RankedTensorType>(kv.getType());
   OpFoldResult g = groupSize(b, loc, lhs, kv);
-  SmallVector<OpFoldResult> shape = {
-      tensor::getMixedSize(b, loc, lhs, 0), tensor::getMixedSize(b, loc, kv, 1),
-      g, tensor::getMixedSize(b, loc, lhs, 2),
-      tensor::getMixedSize(b, loc, lhs, 3)};
+  SmallVector<OpFoldResult> shape = {tensor::getMixedSize(b, loc, lhs, 0),
+                                     tensor::getMixedSize(b, loc, kv, 1), g,
+                                     tensor::getMixedSize(b, loc, lhs, 2),
+                                     tensor::getMixedSize(b, loc, lhs, 3)};
   std::optional<int64_t> gStatic = getConstantIntValue(g);
-  SmallVector<int64_t> staticShape = {
-      lType.getDimSize(0), kvType.getDimSize(1),
-      gStatic ? *gStatic : ShapedType::kDynamic, lType.getDimSize(2),
-      lType.getDimSize(3)};
+  SmallVector<int64_t> staticShape = {lType.getDimSize(0), kvType.getDimSize(1),
+                                      gStatic ? *gStatic : ShapedType::kDynamic,
+                                      lType.getDimSize(2), lType.getDimSize(3)};
   auto type = RankedTensorType::get(staticShape, lType.getElementType());
   SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}, {3}, {4}};
   return tensor::ExpandShapeOp::create(b, loc, type, lhs, reassoc, shape);
@@ -156,10 +154,10 @@ static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
   if (ShapedType::isDynamic(rhsType.getDimSize(1))) {
     OpFoldResult g = groupSize(b, loc, lhs, rhs);
     Value group = getValueOrCreateConstantIndexOp(b, loc, g);
-    SmallVector<OpFoldResult> outShape = {
-        tensor::getMixedSize(b, loc, lhs, 0),
-        tensor::getMixedSize(b, loc, lhs, 1),
-        tensor::getMixedSize(b, loc, lhs, 2), x};
+    SmallVector<OpFoldResult> outShape = {tensor::getMixedSize(b, loc, lhs, 0),
+                                          tensor::getMixedSize(b, loc, lhs, 1),
+                                          tensor::getMixedSize(b, loc, lhs, 2),
+                                          x};
     Value init = filledF32(b, loc, outShape, 0.0);
     // Loops: (b, h, i, x, r).
     SmallVector<AffineMap> maps = {projection(ctx, 5, {0, 1, 2, 4}),
@@ -177,25 +175,24 @@ static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
           SmallVector<Value> idx = {bi, kh, rhsTransposed ? xi : ri,
                                     rhsTransposed ? ri : xi};
           Value r = tensor::ExtractOp::create(nb, nl, rhs, idx);
-          linalg::YieldOp::create(nb, nl,
-                                  mulAdd(nb, nl, args[0], r, args[1]));
+          linalg::YieldOp::create(nb, nl, mulAdd(nb, nl, args[0], r, args[1]));
         });
     return generic.getResult(0);
   }
 
   Value lhs5 = expandHeads(b, loc, lhs, rhs);
-  SmallVector<OpFoldResult> outShape = {
-      tensor::getMixedSize(b, loc, lhs5, 0),
-      tensor::getMixedSize(b, loc, lhs5, 1),
-      tensor::getMixedSize(b, loc, lhs5, 2),
-      tensor::getMixedSize(b, loc, lhs5, 3), x};
+  SmallVector<OpFoldResult> outShape = {tensor::getMixedSize(b, loc, lhs5, 0),
+                                        tensor::getMixedSize(b, loc, lhs5, 1),
+                                        tensor::getMixedSize(b, loc, lhs5, 2),
+                                        tensor::getMixedSize(b, loc, lhs5, 3),
+                                        x};
   Value init = filledF32(b, loc, outShape, 0.0);
   // Loops: (b, kh, g, i, x, r).
-  SmallVector<AffineMap> maps = {
-      projection(ctx, 6, {0, 1, 2, 3, 5}),
-      rhsTransposed ? projection(ctx, 6, {0, 1, 4, 5})
-                    : projection(ctx, 6, {0, 1, 5, 4}),
-      projection(ctx, 6, {0, 1, 2, 3, 4})};
+  SmallVector<AffineMap> maps = {projection(ctx, 6, {0, 1, 2, 3, 5}),
+                                 rhsTransposed
+                                     ? projection(ctx, 6, {0, 1, 4, 5})
+                                     : projection(ctx, 6, {0, 1, 5, 4}),
+                                 projection(ctx, 6, {0, 1, 2, 3, 4})};
   iters.assign(5, IteratorType::parallel);
   iters.push_back(IteratorType::reduction);
   auto generic = linalg::GenericOp::create(
@@ -269,8 +266,7 @@ struct ScoresToLinalg : OpRewritePattern<ScoresOp> {
     SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(4, ctx)};
     if (mask) {
       inputs.push_back(mask);
-      maps.push_back(
-          broadcastMap(ctx, cast<RankedTensorType>(mask.getType())));
+      maps.push_back(broadcastMap(ctx, cast<RankedTensorType>(mask.getType())));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
 
@@ -288,9 +284,9 @@ struct ScoresToLinalg : OpRewritePattern<ScoresOp> {
     if (FloatAttr attr = op.getSoftcapAttr())
       softcap = static_cast<float>(attr.getValueAsDouble());
     bool causal = op.getCausal();
-    bool boolMask = mask && cast<RankedTensorType>(mask.getType())
-                                .getElementType()
-                                .isInteger(1);
+    bool boolMask =
+        mask &&
+        cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1);
 
     auto generic = linalg::GenericOp::create(
         rewriter, loc, out.getType(), inputs, ValueRange{out}, maps,
@@ -299,8 +295,8 @@ struct ScoresToLinalg : OpRewritePattern<ScoresOp> {
           Value s = arith::MulFOp::create(b, l, args[0], f32Const(b, l, scale));
           if (softcap) {
             Value c = f32Const(b, l, *softcap);
-            Value t = math::TanhOp::create(
-                b, l, arith::DivFOp::create(b, l, s, c));
+            Value t =
+                math::TanhOp::create(b, l, arith::DivFOp::create(b, l, s, c));
             s = arith::MulFOp::create(b, l, t, c);
           }
           if (mask) {
@@ -465,8 +461,8 @@ struct ProjectToLinalg : OpRewritePattern<ProjectOp> {
     if (bias)
       bias = tensor::ExpandShapeOp::create(
           rewriter, loc,
-          RankedTensorType::get({heads, headDim}, wType.getElementType()),
-          bias, SmallVector<ReassociationIndices>{{0, 1}},
+          RankedTensorType::get({heads, headDim}, wType.getElementType()), bias,
+          SmallVector<ReassociationIndices>{{0, 1}},
           SmallVector<OpFoldResult>{rewriter.getIndexAttr(heads),
                                     rewriter.getIndexAttr(headDim)});
 
@@ -485,16 +481,16 @@ struct ProjectToLinalg : OpRewritePattern<ProjectOp> {
                     rewriter, loc, init.getType(), ValueRange{x, w3},
                     ValueRange{init}, maps, iters,
                     [](OpBuilder &b, Location l, ValueRange args) {
-                      Value prod = arith::MulFOp::create(
-                          b, l, castToF32(b, l, args[0]),
-                          castToF32(b, l, args[1]));
+                      Value prod =
+                          arith::MulFOp::create(b, l, castToF32(b, l, args[0]),
+                                                castToF32(b, l, args[1]));
                       Value sum = arith::AddFOp::create(b, l, args[2], prod);
                       linalg::YieldOp::create(b, l, sum);
                     })
                     .getResult(0);
-    rewriter.replaceOp(op, epilogue(rewriter, loc, acc,
-                                    op.getResult().getType(), bias,
-                                    projection(ctx, 4, {1, 3})));
+    rewriter.replaceOp(op,
+                       epilogue(rewriter, loc, acc, op.getResult().getType(),
+                                bias, projection(ctx, 4, {1, 3})));
     return success();
   }
 };
@@ -536,16 +532,16 @@ struct OutputProjectToLinalg : OpRewritePattern<OutputProjectOp> {
                     rewriter, loc, init.getType(), ValueRange{a, w3},
                     ValueRange{init}, maps, iters,
                     [](OpBuilder &b, Location l, ValueRange args) {
-                      Value prod = arith::MulFOp::create(
-                          b, l, castToF32(b, l, args[0]),
-                          castToF32(b, l, args[1]));
+                      Value prod =
+                          arith::MulFOp::create(b, l, castToF32(b, l, args[0]),
+                                                castToF32(b, l, args[1]));
                       Value sum = arith::AddFOp::create(b, l, args[2], prod);
                       linalg::YieldOp::create(b, l, sum);
                     })
                     .getResult(0);
-    rewriter.replaceOp(op, epilogue(rewriter, loc, acc,
-                                    op.getResult().getType(), bias,
-                                    projection(ctx, 3, {2})));
+    rewriter.replaceOp(op,
+                       epilogue(rewriter, loc, acc, op.getResult().getType(),
+                                bias, projection(ctx, 3, {2})));
     return success();
   }
 };

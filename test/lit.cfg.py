@@ -20,6 +20,7 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%attn_src", config.attn_src_root))
 config.substitutions.append(("%attn_obj", config.attn_obj_root))
+config.substitutions.append(("%attn_libs", os.path.join(config.attn_obj_root, "lib")))
 config.substitutions.append(
     ("%attn_testlib", os.path.join(config.test_source_root, "lib"))
 )
@@ -35,6 +36,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment(
     "PYTHONPATH", os.path.join(config.test_source_root, "lib"), append_path=True
 )
+
+if os.path.exists(os.path.join(config.attn_obj_root, "lib", "AttnPlugin.so")):
+    config.available_features.add("plugin")
 
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):

@@ -31,7 +31,8 @@ void attn::buildTosaLegalization(OpPassManager &pm) {
   tosa::addTosaToLinalgPasses(pm, tosaOptions);
 }
 
-void attn::buildLoopsToLLVMPipeline(OpPassManager &pm) {
+void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
+                                    unsigned threads) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -43,13 +44,23 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
 
-  // libm for the transcendental functions (tanh has no LLVM lowering).
+  if (parallel) {
+    ConvertSCFToOpenMPPassOptions ompOptions;
+    ompOptions.numThreads = threads;
+    pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
+    pm.addPass(createAttnApproximateMathPass());
+  }
+  // libm for what is left (tanh has no LLVM lowering).
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Before scf-to-cf: memref.alloca_scope must still hold a single block
+  // when it is lowered to stacksave/stackrestore.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertToLLVMPass());
+  if (parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
@@ -65,8 +76,14 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   buildTosaLegalization(pm);
   if (options.fuse)
     pm.addPass(createAttnFusePass());
+  AttnFlashPassOptions flashOptions;
+  flashOptions.vectorWidth = options.vectorWidth;
+  flashOptions.queryBlock = options.queryBlock;
+  flashOptions.keyBlock = options.keyBlock;
+  pm.addPass(createAttnFlashPass(flashOptions));
+  // Stages that did not fuse, and the projections.
   pm.addPass(createConvertAttnToLinalgPass());
-  buildLoopsToLLVMPipeline(pm);
+  buildLoopsToLLVMPipeline(pm, /*parallel=*/true, options.threads);
 }
 
 void attn::registerAttnPipelines() {

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -282,6 +283,7 @@ Executor::create(ModuleOp module, StringRef entryName,
   PassManager pm = PassManager::on<ModuleOp>(ctx);
   if (options.pipeline == "cpu") {
     CpuPipelineOptions cpuOptions;
+    cpuOptions.threads = options.threads;
     buildCpuPipeline(pm, cpuOptions);
   } else if (options.pipeline == "reference") {
     buildReferencePipeline(pm);
@@ -300,11 +302,13 @@ Executor::create(ModuleOp module, StringRef entryName,
         "compilation failed: %s",
         capture.takeError("the pass pipeline failed").c_str());
 
-  // Everything must be in the LLVM dialect now.
+  // Everything must be in the LLVM (or OpenMP) dialect now.
   Operation *leftover = nullptr;
   lowered->walk([&](Operation *op) {
+    // OpenMP ops translate to LLVM IR directly.
     if (op != lowered->getOperation() &&
-        !isa<LLVM::LLVMDialect>(op->getDialect())) {
+        !isa_and_present<LLVM::LLVMDialect, omp::OpenMPDialect>(
+            op->getDialect())) {
       leftover = op;
       return WalkResult::interrupt();
     }
@@ -318,7 +322,9 @@ Executor::create(ModuleOp module, StringRef entryName,
 
   static const std::string runnerUtils =
       std::string(ATTN_MLIR_LIB_DIR) + "/libmlir_c_runner_utils.so";
-  SmallVector<StringRef> libs = {runnerUtils};
+  static const std::string openmp =
+      std::string(ATTN_MLIR_LIB_DIR) + "/libomp.so";
+  SmallVector<StringRef> libs = {runnerUtils, openmp};
   ExecutionEngineOptions engineOptions;
   auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
                                                /*sizeLevel=*/0, nullptr);

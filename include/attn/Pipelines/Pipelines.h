@@ -19,6 +19,22 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "fuse",
       llvm::cl::desc("Fuse attention stage chains into attn.sdpa first"),
       llvm::cl::init(true)};
+  PassOptions::Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Worker threads (0: the OpenMP runtime's default, all "
+                     "cores)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes per vector (0: the host's widest)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> queryBlock{
+      *this, "query-block",
+      llvm::cl::desc("Queries per flash block (0: two vectors)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> keyBlock{
+      *this, "key-block", llvm::cl::desc("Keys per flash block"),
+      llvm::cl::init(64)};
 };
 
 /// Options of `--attn-reference-pipeline` (none yet; kept for symmetry with
@@ -31,8 +47,11 @@ void buildTosaLegalization(OpPassManager &pm);
 
 /// Bufferizes linalg-on-tensors code, lowers it to loops and then to the LLVM
 /// dialect. Entry functions keep identity-layout memref signatures so that
-/// callers can pass plain dense buffers.
-void buildLoopsToLLVMPipeline(OpPassManager &pm);
+/// callers can pass plain dense buffers. With `parallel`, scf.parallel loops
+/// become OpenMP worksharing loops over `threads` threads (0: all cores) and
+/// exp/tanh use vectorizable polynomials; otherwise they call libm.
+void buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel = false,
+                              unsigned threads = 0);
 
 /// The `reference` pipeline: TOSA legalization, `--convert-attn-to-linalg`
 /// (unfused, materialized scores) and a plain loop lowering to LLVM.

@@ -54,4 +54,58 @@ def AttnDecomposePass : Pass<"attn-decompose"> {
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnFlashPass : Pass<"attn-flash"> {
+  let summary = "Tile attn.sdpa into a fused online-softmax kernel";
+  let description = [{
+    Replaces each `attn.sdpa` by a FlashAttention-style kernel on buffers
+    that never materializes the `[Sq, Sk]` scores:
+    ```
+    parallel over (b, h, query block of Bq rows):
+      Qt = scale * q[b, h, block]^T            (packed [D, Bq], f32)
+      m = -inf, l = 0, O = 0
+      for key blocks [j0, j0 + Bk) kept by causal/window:
+        S^T = K[j0:j0+Bk] Qt                   (register tiles: 4 keys x Bq)
+        softcap, mask, causal/window (-inf), only where the block needs it
+        m' = max(m, max_j S^T); alpha = exp(m - m'); P = exp(S^T - m')
+        l = alpha l + sum_j P; O = alpha O + P^T V[j0:j0+Bk]
+      out = O / l  (0 for a row with no kept key)
+    ```
+    Queries sit in the SIMD lanes, so the running max and sum are vertical
+    vector operations; `V` rows are read contiguously and `K` elements are
+    broadcast, so neither is copied or transposed. Grouped-query heads read
+    key/value head `h / (H / Hkv)` in place. f16/bf16 inputs are widened to
+    f32 as they are loaded. The kernel is written in the `vector`, `scf` and
+    `memref` dialects between `bufferization.to_buffer` and
+    `bufferization.to_tensor`; the outer loop is an `scf.parallel`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes per vector (0: the host's widest, 16 with AVX-512, 8 "
+           "otherwise)">,
+    Option<"queryBlock", "query-block", "int64_t", /*default=*/"0",
+           "Queries per block, a multiple of vector-width (0: 2 vectors)">,
+    Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
+           "Keys per block (a multiple of 4)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
+  let summary = "Expand exp and tanh into vectorizable polynomials";
+  let description = [{
+    Rewrites `math.exp` and `math.tanh` (scalar or vector, f32) into MLIR's
+    polynomial approximations, so that the kernels' vector code stays in
+    vector registers instead of calling scalar `expf`/`tanhf` per lane.
+    The approximations are accurate to a few ulp in f32.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

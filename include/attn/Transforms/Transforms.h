@@ -7,9 +7,24 @@
 #ifndef ATTN_TRANSFORMS_TRANSFORMS_H
 #define ATTN_TRANSFORMS_TRANSFORMS_H
 
+#include <cstdint>
+
 namespace mlir {
 class RewritePatternSet;
 namespace attn {
+
+/// Tiling of `--attn-flash`.
+struct FlashOptions {
+  /// f32 lanes per vector.
+  int64_t vectorWidth = 8;
+  /// Queries per block (a multiple of vectorWidth and of 4).
+  int64_t queryBlock = 16;
+  /// Keys per block (a multiple of 4).
+  int64_t keyBlock = 64;
+};
+
+/// f32 lanes of the host's widest vectors: 16 with AVX-512, else 8.
+int64_t getHostVectorWidth();
 
 /// attn.sdpa -> attn.scores + attn.softmax + attn.weighted_sum.
 void populateAttnDecomposePatterns(RewritePatternSet &patterns);

@@ -1,0 +1,634 @@
+//===- Flash.cpp - fused online-softmax attention kernel --------*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Lowers attn.sdpa to a FlashAttention-style kernel written in the vector, scf
+// and memref dialects. Layout of the work, per (batch, head, block of Bq
+// queries), with W f32 lanes per vector and Bq = QV * W:
+//
+//   Qt[D][Bq]   queries packed transposed and pre-scaled: a row of Qt is QV
+//               vectors, so S^T = K Qt puts queries in the lanes.
+//   P[Bk][Bq]   the scores, then probabilities, of one key block.
+//   O[Bq][Dv']  the output accumulator (Dv rounded up to whole vectors).
+//   m, l        running max and sum, QV vectors each (loop-carried).
+//
+// Both contractions are register-blocked: S^T in tiles of 4 keys x Bq
+// queries (K elements broadcast, Qt rows loaded), O in tiles of 4 queries x
+// 2 vectors of Dv (P elements broadcast, V rows loaded). Since the queries are
+// in the lanes, the online softmax reduces over keys with vertical vector
+// max/add, and masks only touch the blocks that straddle a mask boundary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/IR/AttnOps.h"
+#include "attn/Transforms/Passes.h"
+#include "attn/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <limits>
+
+namespace mlir {
+namespace attn {
+#define GEN_PASS_DEF_ATTNFLASHPASS
+#include "attn/Transforms/Passes.h.inc"
+} // namespace attn
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::attn;
+
+int64_t mlir::attn::getHostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  auto has = [&](StringRef f) {
+    auto it = features.find(f);
+    return it != features.end() && it->second;
+  };
+  return has("avx512f") ? 16 : 8;
+}
+
+namespace {
+
+/// Keys per S^T register tile and queries per O register tile.
+constexpr int64_t kKeyTile = 4;
+constexpr int64_t kQueryTile = 4;
+
+/// Emits the kernel of one attn.sdpa. All offsets are `index` values.
+class FlashKernelBuilder {
+public:
+  FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
+                     const FlashOptions &options)
+      : b(b), loc(loc), op(op), w(options.vectorWidth),
+        qv(options.queryBlock / options.vectorWidth),
+        bq(options.queryBlock), bk(options.keyBlock) {
+    f32 = b.getF32Type();
+    vecType = VectorType::get({w}, f32);
+    RankedTensorType qType = op.getQuery().getType();
+    d = qType.getDimSize(3);
+    dv = op.getValue().getType().getDimSize(3);
+    dvPad = llvm::divideCeil(dv, w) * w;
+  }
+
+  /// Builds the kernel and returns the result tensor.
+  Value build();
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32Const(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value splat(double v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
+  }
+  Value minIdx(Value x, Value y) {
+    return arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value maxIdx(Value x, Value y) {
+    return arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+
+  /// A scalar element of `mem` widened to f32.
+  Value loadScalar(Value mem, ValueRange indices) {
+    Value v = memref::LoadOp::create(b, loc, mem, indices);
+    if (!v.getType().isF32())
+      v = arith::ExtFOp::create(b, loc, f32, v);
+    return v;
+  }
+
+  /// W contiguous elements of `mem` widened to f32; `maybeOutOfBounds`
+  /// reads past the end of the last dim as zeros.
+  Value loadVector(Value mem, ValueRange indices, bool maybeOutOfBounds) {
+    Type elt = cast<MemRefType>(mem.getType()).getElementType();
+    auto type = VectorType::get({w}, elt);
+    Value v;
+    if (maybeOutOfBounds) {
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+      v = vector::TransferReadOp::create(b, loc, type, mem, indices, pad,
+                                         ArrayRef<bool>{false});
+    } else {
+      v = vector::LoadOp::create(b, loc, type, mem, indices);
+    }
+    if (elt != f32)
+      v = arith::ExtFOp::create(b, loc, vecType, v);
+    return v;
+  }
+
+  void packQueries(Value qt);
+  void computeScores(Value p, Value j0, Value nk);
+  void maskScores(Value p, Value j0, Value nk);
+  SmallVector<Value> onlineSoftmax(Value p, Value o, Value alphaBuf, Value nk,
+                                   ValueRange m, ValueRange l);
+  void accumulateOutput(Value p, Value o, Value j0, Value nk);
+  void writeOutput(Value o, ValueRange l, Value lBuf);
+
+  OpBuilder &b;
+  Location loc;
+  SdpaOp op;
+  int64_t w, qv, bq, bk;
+  int64_t d, dv, dvPad;
+  Type f32;
+  VectorType vecType;
+
+  // Per-task values.
+  Value qm, km, vm, maskm, om, qtBuf;
+  Value bIdx, hIdx, kvHead, q0, nq, sq, sk, offset;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Kernel pieces
+//===----------------------------------------------------------------------===//
+
+/// Qt[d][i] = scale * q[b, h, q0 + i, d], zero for rows past Sq.
+void FlashKernelBuilder::packQueries(Value qt) {
+  Value scale = f32Const(op.getEffectiveScale());
+  Value zero = f32Const(0.0);
+  Value lastRow = sub(sq, idx(1));
+  scf::ForOp::create(
+      b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+      [&](OpBuilder &, Location, Value i, ValueRange) {
+        Value row = add(q0, i);
+        Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            i, nq);
+        Value clamped = minIdx(row, lastRow);
+        scf::ForOp::create(
+            b, loc, idx(0), idx(d), idx(1), ValueRange{},
+            [&](OpBuilder &, Location, Value dd, ValueRange) {
+              Value x = loadScalar(qm, {bIdx, hIdx, clamped, dd});
+              x = arith::MulFOp::create(b, loc, x, scale);
+              x = arith::SelectOp::create(b, loc, valid, x, zero);
+              memref::StoreOp::create(b, loc, x, qt, ValueRange{dd, i});
+              scf::YieldOp::create(b, loc);
+            });
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+/// P[r][:] = K[j0 + r] . Qt for r < nk, in tiles of kKeyTile keys. Rows of
+/// the last tile past nk read a clamped key and are ignored later.
+void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
+  Value lastKey = sub(sk, idx(1));
+  scf::ForOp::create(
+      b, loc, idx(0), nk, idx(kKeyTile), ValueRange{},
+      [&](OpBuilder &, Location, Value jj, ValueRange) {
+        SmallVector<Value> keys;
+        for (int64_t r = 0; r < kKeyTile; ++r)
+          keys.push_back(minIdx(add(add(j0, jj), idx(r)), lastKey));
+        SmallVector<Value> init(kKeyTile * qv, splat(0.0));
+        auto loop = scf::ForOp::create(
+            b, loc, idx(0), idx(d), idx(1), init,
+            [&](OpBuilder &, Location, Value dd, ValueRange acc) {
+              SmallVector<Value> qvec;
+              for (int64_t c = 0; c < qv; ++c)
+                qvec.push_back(vector::LoadOp::create(
+                    b, loc, vecType, qtBuf, ValueRange{dd, idx(c * w)}));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < kKeyTile; ++r) {
+                Value kb = vector::BroadcastOp::create(
+                    b, loc, vecType,
+                    loadScalar(km, {bIdx, kvHead, keys[r], dd}));
+                for (int64_t c = 0; c < qv; ++c)
+                  next.push_back(vector::FMAOp::create(
+                      b, loc, kb, qvec[c], acc[r * qv + c]));
+              }
+              scf::YieldOp::create(b, loc, next);
+            });
+        for (int64_t r = 0; r < kKeyTile; ++r)
+          for (int64_t c = 0; c < qv; ++c)
+            vector::StoreOp::create(b, loc, loop.getResult(r * qv + c), p,
+                                    ValueRange{add(jj, idx(r)), idx(c * w)});
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+/// Softcap, the mask operand, and causal/window masking on P[0:nk].
+void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
+  if (FloatAttr capAttr = op.getSoftcapAttr()) {
+    double cap = capAttr.getValueAsDouble();
+    Value capV = splat(cap), invCap = splat(1.0 / cap);
+    scf::ForOp::create(
+        b, loc, idx(0), nk, idx(1), ValueRange{},
+        [&](OpBuilder &, Location, Value r, ValueRange) {
+          for (int64_t c = 0; c < qv; ++c) {
+            ValueRange at{r, idx(c * w)};
+            Value s = vector::LoadOp::create(b, loc, vecType, p, at);
+            Value t = math::TanhOp::create(
+                b, loc, arith::MulFOp::create(b, loc, s, invCap));
+            vector::StoreOp::create(
+                b, loc, arith::MulFOp::create(b, loc, t, capV), p, at);
+          }
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  Value negInf = f32Const(-std::numeric_limits<double>::infinity());
+  if (maskm) {
+    // Element by element: the mask is strided across the query lanes.
+    auto mType = cast<MemRefType>(maskm.getType());
+    bool isBool = mType.getElementType().isInteger(1);
+    SmallVector<Value> base = {bIdx, hIdx};
+    for (int64_t i = 0; i < 2; ++i)
+      if (mType.getDimSize(i) == 1)
+        base[i] = idx(0);
+    scf::ForOp::create(
+        b, loc, idx(0), nq, idx(1), ValueRange{},
+        [&](OpBuilder &, Location, Value i, ValueRange) {
+          Value row = mType.getDimSize(2) == 1 ? idx(0) : add(q0, i);
+          scf::ForOp::create(
+              b, loc, idx(0), nk, idx(1), ValueRange{},
+              [&](OpBuilder &, Location, Value r, ValueRange) {
+                Value col = mType.getDimSize(3) == 1 ? idx(0) : add(j0, r);
+                SmallVector<Value> at = {base[0], base[1], row, col};
+                Value s = memref::LoadOp::create(b, loc, p, ValueRange{r, i});
+                if (isBool) {
+                  Value keep = memref::LoadOp::create(b, loc, maskm, at);
+                  s = arith::SelectOp::create(b, loc, keep, s, negInf);
+                } else {
+                  s = arith::AddFOp::create(b, loc, s, loadScalar(maskm, at));
+                }
+                memref::StoreOp::create(b, loc, s, p, ValueRange{r, i});
+                scf::YieldOp::create(b, loc);
+              });
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  std::optional<ArrayRef<int64_t>> window = op.getWindow();
+  if (!op.getCausal() && !window)
+    return;
+  // Key j is kept for query i when lo <= j - i - (Sk - Sq) <= hi.
+  int64_t lo = window ? -(*window)[0] : std::numeric_limits<int32_t>::min();
+  int64_t hi = op.getCausal() ? 0 : std::numeric_limits<int32_t>::max();
+  if (window)
+    hi = std::min<int64_t>(hi, (*window)[1]);
+  // The block is fully kept when its extreme (key, query) pairs are:
+  // diag ranges over [j0 - (q0 + nq - 1), j0 + nk - 1 - q0] - offset.
+  Value diagMin = sub(sub(j0, add(q0, sub(nq, idx(1)))), offset);
+  Value diagMax = sub(sub(add(j0, sub(nk, idx(1))), q0), offset);
+  Value inside = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, diagMin,
+                            idx(lo)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, diagMax,
+                            idx(hi)));
+  auto vecIdx = VectorType::get({w}, b.getI64Type());
+  scf::IfOp::create(
+      b, loc, inside,
+      [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc); },
+      [&](OpBuilder &, Location) {
+        // lanes[c] = q0 + c*W + [0, W).
+        Value q0i = arith::IndexCastOp::create(b, loc, b.getI64Type(), q0);
+        Value offI = arith::IndexCastOp::create(b, loc, b.getI64Type(), offset);
+        SmallVector<int64_t> laneIds(w);
+        for (int64_t i = 0; i < w; ++i)
+          laneIds[i] = i;
+        Value iota = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(vecIdx, ArrayRef<int64_t>(laneIds)));
+        Value loV = vector::BroadcastOp::create(
+            b, loc, vecIdx,
+            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(lo)));
+        Value hiV = vector::BroadcastOp::create(
+            b, loc, vecIdx,
+            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(hi)));
+        Value negInfV = splat(-std::numeric_limits<double>::infinity());
+        scf::ForOp::create(
+            b, loc, idx(0), nk, idx(1), ValueRange{},
+            [&](OpBuilder &, Location, Value r, ValueRange) {
+              Value j = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                   add(j0, r));
+              // j - q0 - offset, minus the lane's query index.
+              Value base = arith::SubIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, j, q0i), offI);
+              Value baseV = vector::BroadcastOp::create(b, loc, vecIdx, base);
+              for (int64_t c = 0; c < qv; ++c) {
+                Value lane = arith::AddIOp::create(
+                    b, loc, iota,
+                    vector::BroadcastOp::create(
+                        b, loc, vecIdx,
+                        arith::ConstantOp::create(
+                            b, loc, b.getI64IntegerAttr(c * w))));
+                Value diag = arith::SubIOp::create(b, loc, baseV, lane);
+                Value keep = arith::AndIOp::create(
+                    b, loc,
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                          diag, loV),
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                          diag, hiV));
+                ValueRange at{r, idx(c * w)};
+                Value s = vector::LoadOp::create(b, loc, vecType, p, at);
+                s = arith::SelectOp::create(b, loc, keep, s, negInfV);
+                vector::StoreOp::create(b, loc, s, p, at);
+              }
+              scf::YieldOp::create(b, loc);
+            });
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+/// Updates the running max and sum with P[0:nk], turns P into
+/// probabilities relative to the new max and rescales O. Returns the new
+/// (m..., l...) vectors.
+SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
+                                                     Value alphaBuf, Value nk,
+                                                     ValueRange m,
+                                                     ValueRange l) {
+  // m' = max(m, max_r P[r]).
+  auto maxLoop = scf::ForOp::create(
+      b, loc, idx(0), nk, idx(1), m,
+      [&](OpBuilder &, Location, Value r, ValueRange acc) {
+        SmallVector<Value> next;
+        for (int64_t c = 0; c < qv; ++c) {
+          Value s = vector::LoadOp::create(b, loc, vecType, p,
+                                           ValueRange{r, idx(c * w)});
+          next.push_back(arith::MaximumFOp::create(b, loc, acc[c], s));
+        }
+        scf::YieldOp::create(b, loc, next);
+      });
+  // A lane that has seen no kept key keeps max -inf: shift it by 0 so that
+  // exp() gives 0 rather than NaN.
+  Value negInf = splat(-std::numeric_limits<double>::infinity());
+  SmallVector<Value> mNew, shift, alpha;
+  for (int64_t c = 0; c < qv; ++c) {
+    mNew.push_back(maxLoop.getResult(c));
+    Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                        mNew[c], negInf);
+    shift.push_back(
+        arith::SelectOp::create(b, loc, empty, splat(0.0), mNew[c]));
+    alpha.push_back(math::ExpOp::create(
+        b, loc, arith::SubFOp::create(b, loc, m[c], shift[c])));
+    vector::StoreOp::create(b, loc, alpha[c], alphaBuf, ValueRange{idx(c * w)});
+  }
+  // P = exp(P - m'), and its row sums.
+  SmallVector<Value> zeros(qv, splat(0.0));
+  auto expLoop = scf::ForOp::create(
+      b, loc, idx(0), nk, idx(1), zeros,
+      [&](OpBuilder &, Location, Value r, ValueRange acc) {
+        SmallVector<Value> next;
+        for (int64_t c = 0; c < qv; ++c) {
+          ValueRange at{r, idx(c * w)};
+          Value s = vector::LoadOp::create(b, loc, vecType, p, at);
+          Value e = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, s, shift[c]));
+          vector::StoreOp::create(b, loc, e, p, at);
+          next.push_back(arith::AddFOp::create(b, loc, acc[c], e));
+        }
+        scf::YieldOp::create(b, loc, next);
+      });
+  SmallVector<Value> result = mNew;
+  for (int64_t c = 0; c < qv; ++c)
+    result.push_back(vector::FMAOp::create(b, loc, l[c], alpha[c],
+                                           expLoop.getResult(c)));
+  // O[i] *= alpha[i].
+  scf::ForOp::create(
+      b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+      [&](OpBuilder &, Location, Value i, ValueRange) {
+        Value a = vector::BroadcastOp::create(
+            b, loc, vecType,
+            memref::LoadOp::create(b, loc, alphaBuf, ValueRange{i}));
+        for (int64_t e = 0; e < dvPad; e += w) {
+          ValueRange at{i, idx(e)};
+          Value x = vector::LoadOp::create(b, loc, vecType, o, at);
+          vector::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, x, a),
+                                  o, at);
+        }
+        scf::YieldOp::create(b, loc);
+      });
+  return result;
+}
+
+/// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], in tiles of kQueryTile
+/// queries by 2 vectors of Dv.
+void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
+                                          Value nk) {
+  int64_t ew = std::min<int64_t>(2 * w, dvPad);
+  for (int64_t e0 = 0; e0 < dvPad; e0 += ew) {
+    int64_t vecs = std::min<int64_t>(ew, dvPad - e0) / w;
+    scf::ForOp::create(
+        b, loc, idx(0), idx(bq), idx(kQueryTile), ValueRange{},
+        [&](OpBuilder &, Location, Value i0, ValueRange) {
+          SmallVector<Value> init;
+          for (int64_t ii = 0; ii < kQueryTile; ++ii)
+            for (int64_t c = 0; c < vecs; ++c)
+              init.push_back(vector::LoadOp::create(
+                  b, loc, vecType, o,
+                  ValueRange{add(i0, idx(ii)), idx(e0 + c * w)}));
+          auto loop = scf::ForOp::create(
+              b, loc, idx(0), nk, idx(1), init,
+              [&](OpBuilder &, Location, Value r, ValueRange acc) {
+                Value key = add(j0, r);
+                SmallVector<Value> vvec;
+                for (int64_t c = 0; c < vecs; ++c)
+                  vvec.push_back(loadVector(vm,
+                                            {bIdx, kvHead, key,
+                                             idx(e0 + c * w)},
+                                            e0 + (c + 1) * w > dv));
+                SmallVector<Value> next;
+                for (int64_t ii = 0; ii < kQueryTile; ++ii) {
+                  Value pb = vector::BroadcastOp::create(
+                      b, loc, vecType,
+                      memref::LoadOp::create(b, loc, p,
+                                             ValueRange{r, add(i0, idx(ii))}));
+                  for (int64_t c = 0; c < vecs; ++c)
+                    next.push_back(vector::FMAOp::create(
+                        b, loc, pb, vvec[c], acc[ii * vecs + c]));
+                }
+                scf::YieldOp::create(b, loc, next);
+              });
+          for (int64_t ii = 0; ii < kQueryTile; ++ii)
+            for (int64_t c = 0; c < vecs; ++c)
+              vector::StoreOp::create(
+                  b, loc, loop.getResult(ii * vecs + c), o,
+                  ValueRange{add(i0, idx(ii)), idx(e0 + c * w)});
+          scf::YieldOp::create(b, loc);
+        });
+  }
+}
+
+/// out[b, h, q0 + i, :] = O[i] / l[i], and 0 where l[i] == 0.
+void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
+  for (int64_t c = 0; c < qv; ++c)
+    vector::StoreOp::create(b, loc, l[c], lBuf, ValueRange{idx(c * w)});
+  Type outElt = cast<MemRefType>(om.getType()).getElementType();
+  Value zero = f32Const(0.0), one = f32Const(1.0);
+  scf::ForOp::create(
+      b, loc, idx(0), nq, idx(1), ValueRange{},
+      [&](OpBuilder &, Location, Value i, ValueRange) {
+        Value li = memref::LoadOp::create(b, loc, lBuf, ValueRange{i});
+        Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            li, zero);
+        Value inv = arith::SelectOp::create(
+            b, loc, empty, zero, arith::DivFOp::create(b, loc, one, li));
+        Value row = add(q0, i);
+        scf::ForOp::create(
+            b, loc, idx(0), idx(dv), idx(1), ValueRange{},
+            [&](OpBuilder &, Location, Value e, ValueRange) {
+              Value x = memref::LoadOp::create(b, loc, o, ValueRange{i, e});
+              x = arith::MulFOp::create(b, loc, x, inv);
+              if (outElt != f32)
+                x = arith::TruncFOp::create(b, loc, outElt, x);
+              memref::StoreOp::create(b, loc, x, om,
+                                      ValueRange{bIdx, hIdx, row, e});
+              scf::YieldOp::create(b, loc);
+            });
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel
+//===----------------------------------------------------------------------===//
+
+Value FlashKernelBuilder::build() {
+  auto toBuffer = [&](Value t) -> Value {
+    auto type = cast<RankedTensorType>(t.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
+        /*read_only=*/true);
+  };
+  qm = toBuffer(op.getQuery());
+  km = toBuffer(op.getKey());
+  vm = toBuffer(op.getValue());
+  if (Value mask = op.getMask())
+    maskm = toBuffer(mask);
+
+  RankedTensorType rType = op.getResult().getType();
+  SmallVector<Value> dynSizes;
+  for (int64_t i = 0; i < 3; ++i)
+    if (rType.isDynamicDim(i))
+      dynSizes.push_back(memref::DimOp::create(b, loc, qm, i));
+  om = memref::AllocOp::create(
+      b, loc, MemRefType::get(rType.getShape(), rType.getElementType()),
+      dynSizes);
+
+  Value batch = memref::DimOp::create(b, loc, qm, 0);
+  Value heads = memref::DimOp::create(b, loc, qm, 1);
+  sq = memref::DimOp::create(b, loc, qm, 2);
+  sk = memref::DimOp::create(b, loc, km, 2);
+  Value kvHeads = memref::DimOp::create(b, loc, km, 1);
+  Value group = arith::DivUIOp::create(b, loc, heads, kvHeads);
+  offset = sub(sk, sq);
+  Value numBlocks = arith::CeilDivUIOp::create(b, loc, sq, idx(bq));
+
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0), idx(0)},
+      ValueRange{batch, heads, numBlocks}, ValueRange{idx(1), idx(1), idx(1)},
+      [&](OpBuilder &, Location, ValueRange ivs) {
+        // Scratch lives on the stack, released after each task.
+        auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+        Region &region = scope.getBodyRegion();
+        if (region.empty())
+          region.emplaceBlock();
+        Block *body = &region.front();
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(body);
+
+        bIdx = ivs[0];
+        hIdx = ivs[1];
+        q0 = mul(ivs[2], idx(bq));
+        nq = minIdx(idx(bq), sub(sq, q0));
+        kvHead = arith::DivUIOp::create(b, loc, hIdx, group);
+
+        // The keys any query of the block keeps (bottom-right aligned).
+        Value jStart = idx(0), jEnd = sk;
+        Value lastDiag = add(add(q0, nq), offset); // last query's diag + 1
+        if (op.getCausal())
+          jEnd = minIdx(jEnd, lastDiag);
+        if (std::optional<ArrayRef<int64_t>> window = op.getWindow()) {
+          jStart = maxIdx(jStart, sub(add(q0, offset), idx((*window)[0])));
+          jEnd = minIdx(jEnd, add(lastDiag, idx((*window)[1])));
+        }
+        jEnd = maxIdx(jEnd, jStart);
+
+        auto scratch = [&](ArrayRef<int64_t> shape) {
+          return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
+              .getResult();
+        };
+        qtBuf = scratch({d, bq});
+        Value o = scratch({bq, dvPad});
+        Value p = scratch({bk, bq});
+        Value alphaBuf = scratch({bq});
+        Value lBuf = scratch({bq});
+
+        packQueries(qtBuf);
+        Value zero = splat(0.0);
+        scf::ForOp::create(
+            b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+            [&](OpBuilder &, Location, Value i, ValueRange) {
+              for (int64_t e = 0; e < dvPad; e += w)
+                vector::StoreOp::create(b, loc, zero, o,
+                                        ValueRange{i, idx(e)});
+              scf::YieldOp::create(b, loc);
+            });
+
+        SmallVector<Value> init(
+            qv, splat(-std::numeric_limits<double>::infinity()));
+        init.append(qv, splat(0.0));
+        auto keyLoop = scf::ForOp::create(
+            b, loc, jStart, jEnd, idx(bk), init,
+            [&](OpBuilder &, Location, Value j0, ValueRange state) {
+              Value nk = minIdx(idx(bk), sub(jEnd, j0));
+              computeScores(p, j0, nk);
+              maskScores(p, j0, nk);
+              SmallVector<Value> next =
+                  onlineSoftmax(p, o, alphaBuf, nk, state.take_front(qv),
+                                state.drop_front(qv));
+              accumulateOutput(p, o, j0, nk);
+              scf::YieldOp::create(b, loc, next);
+            });
+        writeOutput(o, keyLoop.getResults().drop_front(qv), lBuf);
+        memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
+      });
+
+  return bufferization::ToTensorOp::create(b, loc, rType, om,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    FlashOptions options;
+    options.vectorWidth = vectorWidth > 0 ? vectorWidth : getHostVectorWidth();
+    options.queryBlock = queryBlock > 0 ? queryBlock : 2 * options.vectorWidth;
+    options.keyBlock = keyBlock;
+    if (options.vectorWidth < 1 || options.queryBlock % options.vectorWidth ||
+        options.queryBlock % kQueryTile || options.keyBlock < kKeyTile ||
+        options.keyBlock % kKeyTile) {
+      getOperation()->emitError()
+          << "attn-flash: query-block must be a multiple of vector-width and "
+             "of "
+          << kQueryTile << ", key-block a positive multiple of " << kKeyTile;
+      return signalPassFailure();
+    }
+    SmallVector<SdpaOp> ops;
+    getOperation()->walk([&](SdpaOp op) { ops.push_back(op); });
+    for (SdpaOp op : ops) {
+      OpBuilder b(op);
+      Value result = FlashKernelBuilder(b, op.getLoc(), op, options).build();
+      op.getResult().replaceAllUsesWith(result);
+      op.erase();
+    }
+  }
+};
+} // namespace

@@ -11,6 +11,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -50,6 +51,8 @@ static LogicalResult verifyStaticDim(Operation *op, StringRef what,
                                      int64_t dim) {
   if (ShapedType::isDynamic(dim))
     return op->emitOpError("expects a static ") << what;
+  if (dim == 0)
+    return op->emitOpError("expects a non-zero ") << what;
   return success();
 }
 
@@ -70,24 +73,28 @@ static LogicalResult verifyResultShape(Operation *op,
 /// Results are the reference operand's element type, or f32.
 static LogicalResult verifyResultElementType(Operation *op, StringRef refName,
                                              Type refType, Type resultType) {
-  if (resultType != refType && !resultType.isF32())
-    return op->emitOpError("expects result element type to be ")
-           << refName << "'s element type (" << refType << ") or f32, got "
+  if (resultType == refType || resultType.isF32())
+    return success();
+  if (refType.isF32())
+    return op->emitOpError("expects result element type f32, got ")
            << resultType;
+  return op->emitOpError("expects result element type to be ")
+         << refName << "'s element type (" << refType << ") or f32, got "
+         << resultType;
   return success();
 }
 
 /// Checks the head counts of a query-like and a key-like operand: `Hkv > 0`
 /// first, so that `H % Hkv` never divides by zero.
-static LogicalResult verifyHeads(Operation *op, StringRef kvName, int64_t h,
-                                 int64_t hkv) {
+static LogicalResult verifyHeads(Operation *op, StringRef lhsName,
+                                 StringRef kvName, int64_t h, int64_t hkv) {
   if (hkv == 0)
     return op->emitOpError("expects ")
            << kvName << " to have at least one head";
   if (!ShapedType::isDynamic(h) && !ShapedType::isDynamic(hkv) && h % hkv != 0)
-    return op->emitOpError("expects the query head count (")
-           << h << ") to be a multiple of the " << kvName << " head count ("
-           << hkv << ")";
+    return op->emitOpError("expects the ")
+           << lhsName << " head count (" << h << ") to be a multiple of the "
+           << kvName << " head count (" << hkv << ")";
   return success();
 }
 
@@ -116,7 +123,8 @@ static LogicalResult verifyQueryKeyMaskAttrs(
   if (failed(verifyStaticDim(op, "query head dim", qType.getDimSize(3))) ||
       failed(verifyStaticDim(op, "key head dim", kType.getDimSize(3))))
     return failure();
-  if (failed(verifyHeads(op, "key", qType.getDimSize(1), kType.getDimSize(1))))
+  if (failed(verifyHeads(op, "query", "key", qType.getDimSize(1),
+                         kType.getDimSize(1))))
     return failure();
   if (failed(verifyDimMatch(op, "batch size", "key", kType.getDimSize(0),
                             "query", qType.getDimSize(0))) ||
@@ -161,16 +169,16 @@ static LogicalResult verifyQueryKeyMaskAttrs(
 /// The value-side rules shared by `attn.sdpa` and `attn.weighted_sum`: `v` is
 /// `[B, Hkv, Sk, Dv]` for queries/probabilities `[B, H, Sq, *]`.
 static LogicalResult verifyValue(Operation *op, StringRef lhsName,
-                                 RankedTensorType lhsType, int64_t sk,
-                                 RankedTensorType vType) {
+                                 RankedTensorType lhsType, StringRef skName,
+                                 int64_t sk, RankedTensorType vType) {
   if (failed(verifyRank(op, "value", vType, 4)) ||
       failed(verifyStaticDim(op, "value head dim", vType.getDimSize(3))) ||
-      failed(verifyHeads(op, "value", lhsType.getDimSize(1),
+      failed(verifyHeads(op, lhsName, "value", lhsType.getDimSize(1),
                          vType.getDimSize(1))) ||
       failed(verifyDimMatch(op, "batch size", "value", vType.getDimSize(0),
                             lhsName, lhsType.getDimSize(0))) ||
       failed(verifyDimMatch(op, "sequence length", "value", vType.getDimSize(2),
-                            "key", sk)))
+                            skName, sk)))
     return failure();
   return success();
 }
@@ -206,7 +214,8 @@ LogicalResult SdpaOp::verify() {
   if (vType.getElementType() != qType.getElementType())
     return emitOpError("expects value to have the query's element type (")
            << qType.getElementType() << "), got " << vType.getElementType();
-  if (failed(verifyValue(*this, "query", qType, kType.getDimSize(2), vType)))
+  if (failed(verifyValue(*this, "query", qType, "key", kType.getDimSize(2),
+                         vType)))
     return failure();
   if (!dimsAgree(kType.getDimSize(1), vType.getDimSize(1)))
     return emitOpError("expects key and value to have the same head count, "
@@ -272,7 +281,8 @@ LogicalResult WeightedSumOp::verify() {
   if (pType.getElementType() != vElt && !pType.getElementType().isF32())
     return emitOpError("expects probs of f32 or the value's element type (")
            << vElt << "), got " << pType.getElementType();
-  if (failed(verifyValue(*this, "probs", pType, pType.getDimSize(3), vType)))
+  if (failed(verifyValue(*this, "probs", pType, "probs dim 3",
+                         pType.getDimSize(3), vType)))
     return failure();
   RankedTensorType rType = getResult().getType();
   if (failed(verifyResultElementType(*this, "the value", vElt,
@@ -304,10 +314,10 @@ LogicalResult ProjectOp::verify() {
   if (width % numHeads != 0)
     return emitOpError("expects num_heads (")
            << numHeads << ") to divide the projection width (" << width << ")";
-  if (failed(verifyDimMatch(*this, "input dim", "weight dim 1",
-                            wType.getDimSize(1), "input dim 2",
-                            xType.getDimSize(2))))
-    return failure();
+  if (!dimsAgree(wType.getDimSize(1), xType.getDimSize(2)))
+    return emitOpError("expects weight dim 1 (")
+           << wType.getDimSize(1) << ") to match input dim 2 ("
+           << xType.getDimSize(2) << ")";
   if (Value bias = getBias()) {
     auto bType = cast<RankedTensorType>(bias.getType());
     if (bType.getElementType() != elt)
@@ -341,8 +351,14 @@ LogicalResult OutputProjectOp::verify() {
   if (failed(verifyStaticDim(*this, "input head dim", aType.getDimSize(3))))
     return failure();
   int64_t heads = aType.getDimSize(1);
-  int64_t width = ShapedType::isDynamic(heads) ? ShapedType::kDynamic
-                                               : heads * aType.getDimSize(3);
+  int64_t width = ShapedType::kDynamic;
+  if (!ShapedType::isDynamic(heads)) {
+    std::optional<int64_t> product =
+        llvm::checkedMul(heads, aType.getDimSize(3));
+    if (!product)
+      return emitOpError("expects heads * head dim to fit in 64 bits");
+    width = *product;
+  }
   if (!dimsAgree(wType.getDimSize(1), width))
     return emitOpError("expects weight dim 1 to be heads * head dim (")
            << formatDim(width) << "), got " << wType.getDimSize(1);

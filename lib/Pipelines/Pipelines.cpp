@@ -58,6 +58,9 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
   // when it is lowered to stacksave/stackrestore.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
+  // Masks, transfers and the like need the full vector lowering.
+  if (parallel)
+    pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   if (parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());

@@ -7,6 +7,7 @@
 #include "attn/Runtime/Executor.h"
 #include "attn/IR/AttnDialect.h"
 #include "attn/IR/AttnInterfaces.h"
+#include "attn/IR/AttnOps.h"
 #include "attn/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -185,12 +186,14 @@ attn::checkShapesAndCountFlops(ModuleOp module, StringRef entryName,
   ctx->getOrLoadDialect<tensor::TensorDialect>();
   DiagnosticCapture capture(ctx);
 
-  // Give the arguments their run-time shapes.
+  // Give the arguments their run-time shapes, remembering the declared ones.
+  DenseMap<Value, Type> declaredTypes;
   Block &body = entry.getBody().front();
   OpBuilder b = OpBuilder::atBlockBegin(&body);
   SmallVector<Type> argTypes;
   for (auto [arg, shape] : llvm::zip_equal(body.getArguments(), shapes)) {
     auto oldType = cast<RankedTensorType>(arg.getType());
+    declaredTypes[arg] = oldType;
     arg.setType(oldType.clone(shape));
     argTypes.push_back(arg.getType());
     castForNonAttnUsers(b, arg, oldType);
@@ -201,14 +204,40 @@ attn::checkShapesAndCountFlops(ModuleOp module, StringRef entryName,
   // Propagate them through the attn ops in program order, checking each.
   std::optional<double> flops = 0.0;
   WalkResult walk = entry.walk([&](AttnOpInterface op) {
+    // A mask dim declared dynamic is compiled as the full dim: a run-time
+    // size of 1 against a larger full dim would read out of bounds.
+    RankedTensorType declaredMask;
+    Value mask = isa<SdpaOp>(op)     ? cast<SdpaOp>(op).getMask()
+                 : isa<ScoresOp>(op) ? cast<ScoresOp>(op).getMask()
+                                     : Value();
+    if (mask)
+      declaredMask =
+          cast<RankedTensorType>(declaredTypes.lookup_or(mask, mask.getType()));
     for (OpOperand &operand : op->getOpOperands())
       if (auto castOp = operand.get().getDefiningOp<tensor::CastOp>())
         if (isa<RankedTensorType>(castOp.getSource().getType()))
           operand.set(castOp.getSource());
+    if (mask) {
+      auto q = cast<RankedTensorType>(op->getOperand(0).getType());
+      auto k = cast<RankedTensorType>(op->getOperand(1).getType());
+      auto actual = cast<RankedTensorType>(
+          op->getOperand(isa<SdpaOp>(op) ? 3 : 2).getType());
+      int64_t full[4] = {q.getDimSize(0), q.getDimSize(1), q.getDimSize(2),
+                         k.getDimSize(2)};
+      for (int64_t i = 0; i < 4; ++i)
+        if (declaredMask.isDynamicDim(i) && actual.getDimSize(i) == 1 &&
+            full[i] != 1) {
+          op->emitOpError("mask dim ")
+              << i << " is declared dynamic but is 1 at run time; declare "
+              << "it as 1 to broadcast";
+          return WalkResult::interrupt();
+        }
+    }
     if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
       return WalkResult::interrupt();
     for (Value result : op->getResults()) {
       auto oldType = cast<RankedTensorType>(result.getType());
+      declaredTypes[result] = oldType;
       SmallVector<int64_t> shape = op.getExpectedResultShape();
       for (auto [d, old] : llvm::zip_equal(shape, oldType.getShape()))
         if (ShapedType::isDynamic(d))

@@ -69,8 +69,8 @@ public:
   FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
                      const FlashOptions &options)
       : b(b), loc(loc), op(op), w(options.vectorWidth),
-        qv(options.queryBlock / options.vectorWidth),
-        bq(options.queryBlock), bk(options.keyBlock) {
+        qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
+        bk(options.keyBlock) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
     RankedTensorType qType = op.getQuery().getType();
@@ -109,16 +109,19 @@ private:
     return v;
   }
 
-  /// W contiguous elements of `mem` widened to f32; `maybeOutOfBounds`
-  /// reads past the end of the last dim as zeros.
-  Value loadVector(Value mem, ValueRange indices, bool maybeOutOfBounds) {
+  /// W contiguous elements of `mem` widened to f32. With `valid` (the
+  /// number of in-bounds elements), lanes past it read zeros through a
+  /// masked load.
+  Value loadVector(Value mem, ValueRange indices, Value valid = nullptr) {
     Type elt = cast<MemRefType>(mem.getType()).getElementType();
     auto type = VectorType::get({w}, elt);
     Value v;
-    if (maybeOutOfBounds) {
-      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
-      v = vector::TransferReadOp::create(b, loc, type, mem, indices, pad,
-                                         ArrayRef<bool>{false});
+    if (valid) {
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({w}, b.getI1Type()), ValueRange{valid});
+      Value pass = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, b.getZeroAttr(elt)));
+      v = vector::MaskedLoadOp::create(b, loc, type, mem, indices, mask, pass);
     } else {
       v = vector::LoadOp::create(b, loc, type, mem, indices);
     }
@@ -163,8 +166,8 @@ void FlashKernelBuilder::packQueries(Value qt) {
       b, loc, idx(0), idx(bq), idx(1), ValueRange{},
       [&](OpBuilder &, Location, Value i, ValueRange) {
         Value row = add(q0, i);
-        Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                            i, nq);
+        Value valid =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, nq);
         Value clamped = minIdx(row, lastRow);
         scf::ForOp::create(
             b, loc, idx(0), idx(d), idx(1), ValueRange{},
@@ -203,8 +206,8 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
                     b, loc, vecType,
                     loadScalar(km, {bIdx, kvHead, keys[r], dd}));
                 for (int64_t c = 0; c < qv; ++c)
-                  next.push_back(vector::FMAOp::create(
-                      b, loc, kb, qvec[c], acc[r * qv + c]));
+                  next.push_back(vector::FMAOp::create(b, loc, kb, qvec[c],
+                                                       acc[r * qv + c]));
               }
               scf::YieldOp::create(b, loc, next);
             });
@@ -320,8 +323,8 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
                     b, loc, iota,
                     vector::BroadcastOp::create(
                         b, loc, vecIdx,
-                        arith::ConstantOp::create(
-                            b, loc, b.getI64IntegerAttr(c * w))));
+                        arith::ConstantOp::create(b, loc,
+                                                  b.getI64IntegerAttr(c * w))));
                 Value diag = arith::SubIOp::create(b, loc, baseV, lane);
                 Value keep = arith::AndIOp::create(
                     b, loc,
@@ -391,8 +394,8 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
       });
   SmallVector<Value> result = mNew;
   for (int64_t c = 0; c < qv; ++c)
-    result.push_back(vector::FMAOp::create(b, loc, l[c], alpha[c],
-                                           expLoop.getResult(c)));
+    result.push_back(
+        vector::FMAOp::create(b, loc, l[c], alpha[c], expLoop.getResult(c)));
   // O[i] *= alpha[i].
   scf::ForOp::create(
       b, loc, idx(0), idx(bq), idx(1), ValueRange{},
@@ -433,10 +436,9 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                 Value key = add(j0, r);
                 SmallVector<Value> vvec;
                 for (int64_t c = 0; c < vecs; ++c)
-                  vvec.push_back(loadVector(vm,
-                                            {bIdx, kvHead, key,
-                                             idx(e0 + c * w)},
-                                            e0 + (c + 1) * w > dv));
+                  vvec.push_back(loadVector(
+                      vm, {bIdx, kvHead, key, idx(e0 + c * w)},
+                      e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w) : Value()));
                 SmallVector<Value> next;
                 for (int64_t ii = 0; ii < kQueryTile; ++ii) {
                   Value pb = vector::BroadcastOp::create(
@@ -444,8 +446,8 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                       memref::LoadOp::create(b, loc, p,
                                              ValueRange{r, add(i0, idx(ii))}));
                   for (int64_t c = 0; c < vecs; ++c)
-                    next.push_back(vector::FMAOp::create(
-                        b, loc, pb, vvec[c], acc[ii * vecs + c]));
+                    next.push_back(vector::FMAOp::create(b, loc, pb, vvec[c],
+                                                         acc[ii * vecs + c]));
                 }
                 scf::YieldOp::create(b, loc, next);
               });
@@ -469,22 +471,22 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
       b, loc, idx(0), nq, idx(1), ValueRange{},
       [&](OpBuilder &, Location, Value i, ValueRange) {
         Value li = memref::LoadOp::create(b, loc, lBuf, ValueRange{i});
-        Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                            li, zero);
+        Value empty =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, li, zero);
         Value inv = arith::SelectOp::create(
             b, loc, empty, zero, arith::DivFOp::create(b, loc, one, li));
         Value row = add(q0, i);
-        scf::ForOp::create(
-            b, loc, idx(0), idx(dv), idx(1), ValueRange{},
-            [&](OpBuilder &, Location, Value e, ValueRange) {
-              Value x = memref::LoadOp::create(b, loc, o, ValueRange{i, e});
-              x = arith::MulFOp::create(b, loc, x, inv);
-              if (outElt != f32)
-                x = arith::TruncFOp::create(b, loc, outElt, x);
-              memref::StoreOp::create(b, loc, x, om,
-                                      ValueRange{bIdx, hIdx, row, e});
-              scf::YieldOp::create(b, loc);
-            });
+        scf::ForOp::create(b, loc, idx(0), idx(dv), idx(1), ValueRange{},
+                           [&](OpBuilder &, Location, Value e, ValueRange) {
+                             Value x = memref::LoadOp::create(b, loc, o,
+                                                              ValueRange{i, e});
+                             x = arith::MulFOp::create(b, loc, x, inv);
+                             if (outElt != f32)
+                               x = arith::TruncFOp::create(b, loc, outElt, x);
+                             memref::StoreOp::create(
+                                 b, loc, x, om, ValueRange{bIdx, hIdx, row, e});
+                             scf::YieldOp::create(b, loc);
+                           });
         scf::YieldOp::create(b, loc);
       });
 }
@@ -566,14 +568,13 @@ Value FlashKernelBuilder::build() {
 
         packQueries(qtBuf);
         Value zero = splat(0.0);
-        scf::ForOp::create(
-            b, loc, idx(0), idx(bq), idx(1), ValueRange{},
-            [&](OpBuilder &, Location, Value i, ValueRange) {
-              for (int64_t e = 0; e < dvPad; e += w)
-                vector::StoreOp::create(b, loc, zero, o,
-                                        ValueRange{i, idx(e)});
-              scf::YieldOp::create(b, loc);
-            });
+        scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+                           [&](OpBuilder &, Location, Value i, ValueRange) {
+                             for (int64_t e = 0; e < dvPad; e += w)
+                               vector::StoreOp::create(b, loc, zero, o,
+                                                       ValueRange{i, idx(e)});
+                             scf::YieldOp::create(b, loc);
+                           });
 
         SmallVector<Value> init(
             qv, splat(-std::numeric_limits<double>::infinity()));

@@ -99,9 +99,11 @@ struct FuseStageChain : OpRewritePattern<WeightedSumOp> {
     RankedTensorType vType = op.getValue().getType();
     if (qType.getElementType() != vType.getElementType())
       return rewriter.notifyMatchFailure(op, "query and value types differ");
-    if (kType.getDimSize(1) != vType.getDimSize(1))
+    // attn.sdpa reads k and v with one group size: their head counts must be
+    // known to agree.
+    if (kType.isDynamicDim(1) || kType.getDimSize(1) != vType.getDimSize(1))
       return rewriter.notifyMatchFailure(op, "key and value head counts "
-                                             "differ");
+                                             "may differ");
     RankedTensorType resultType = op.getResult().getType();
     if (resultType.getElementType() != qType.getElementType() &&
         !resultType.getElementType().isF32())

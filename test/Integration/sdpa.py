@@ -50,6 +50,8 @@ def case(name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None, mask_dtype=None
 
 case("plain", 2, 4, 4, 64, 64, 32, 32)
 case("cross_odd_sizes", 1, 2, 2, 17, 45, 24, 40)
+case("head_dims_not_vector_multiples", 1, 2, 2, 19, 23, 12, 20, causal=True)
+case("tiny_head_dims", 2, 3, 1, 5, 7, 4, 4, window=(2, 1))
 case("causal_sq_lt_sk", 1, 2, 2, 16, 40, 32, 32, causal=True)
 case("causal_sq_gt_sk", 1, 2, 2, 40, 16, 32, 32, causal=True)
 case("causal_square", 2, 2, 2, 33, 33, 16, 16, causal=True)
@@ -78,6 +80,8 @@ case("bf16", 1, 4, 2, 32, 48, 32, 32, dtype="bf16")
 case("bf16_window", 1, 2, 2, 32, 32, 32, 32, dtype="bf16", window=(4, 4))
 case("logits_x100", 1, 2, 2, 24, 24, 32, 32, scale=100.0 / np.sqrt(32))
 case("decode", 1, 8, 2, 1, 1000, 64, 64)
+case("several_key_blocks", 1, 2, 1, 70, 300, 32, 48, causal=True,
+     mask="bool", mask_shape=(1, 1, 70, 300))
 case("decode_causal", 1, 8, 2, 1, 1000, 64, 64, causal=True, window=(256, 0))
 case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
 case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,

@@ -101,6 +101,19 @@ func.func @mismatched_kv_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32
 
 // -----
 
+// Dynamic key and value head counts may differ at run time: no fusion.
+// CHECK-LABEL: func.func @dynamic_kv_heads(
+// CHECK:         attn.weighted_sum
+// CHECK-NOT:     attn.sdpa
+func.func @dynamic_kv_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x?x8x16xf32>, %v: tensor<1x?x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %s = attn.scores %q, %k : (tensor<1x4x8x16xf32>, tensor<1x?x8x16xf32>) -> tensor<1x4x8x8xf32>
+  %p = attn.softmax %s : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %o = attn.weighted_sum %p, %v : (tensor<1x4x8x8xf32>, tensor<1x?x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
 // Probabilities that are not a softmax of scores: no fusion.
 // CHECK-LABEL: func.func @probs_not_softmax(
 // CHECK:         attn.weighted_sum

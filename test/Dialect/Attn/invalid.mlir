@@ -296,7 +296,7 @@ func.func @sdpa_key_value_heads(%q: tensor<2x8x128x64xf32>, %k: tensor<2x4x128x6
 // attn.sdpa: the result.
 
 func.func @sdpa_result_element_type(%q: tensor<2x8x128x64xf32>, %k: tensor<2x8x128x64xf32>, %v: tensor<2x8x128x64xf32>) -> tensor<2x8x128x64xf16> {
-  // expected-error @below {{'attn.sdpa' op expects result element type to be the query's element type ('f32') or f32, got 'f16'}}
+  // expected-error @below {{'attn.sdpa' op expects result element type f32, got 'f16'}}
   %r = attn.sdpa %q, %k, %v : (tensor<2x8x128x64xf32>, tensor<2x8x128x64xf32>, tensor<2x8x128x64xf32>) -> tensor<2x8x128x64xf16>
   return %r : tensor<2x8x128x64xf16>
 }
@@ -562,7 +562,7 @@ func.func @scores_softcap_inf(%q: tensor<2x8x128x64xf32>, %k: tensor<2x8x128x64x
 // attn.scores: the result.
 
 func.func @scores_result_element_type(%q: tensor<2x8x128x64xf32>, %k: tensor<2x8x128x64xf32>) -> tensor<2x8x128x128xf16> {
-  // expected-error @below {{'attn.scores' op expects result element type to be the query's element type ('f32') or f32, got 'f16'}}
+  // expected-error @below {{'attn.scores' op expects result element type f32, got 'f16'}}
   %r = attn.scores %q, %k : (tensor<2x8x128x64xf32>, tensor<2x8x128x64xf32>) -> tensor<2x8x128x128xf16>
   return %r : tensor<2x8x128x128xf16>
 }
@@ -674,7 +674,7 @@ func.func @weighted_sum_zero_value_heads(%p: tensor<2x8x128x128xf32>, %v: tensor
 // -----
 
 func.func @weighted_sum_value_heads_not_multiple(%p: tensor<2x8x128x128xf32>, %v: tensor<2x5x128x64xf32>) -> tensor<2x8x128x64xf32> {
-  // expected-error @below {{'attn.weighted_sum' op expects the query head count (8) to be a multiple of the value head count (5)}}
+  // expected-error @below {{'attn.weighted_sum' op expects the probs head count (8) to be a multiple of the value head count (5)}}
   %r = attn.weighted_sum %p, %v : (tensor<2x8x128x128xf32>, tensor<2x5x128x64xf32>) -> tensor<2x8x128x64xf32>
   return %r : tensor<2x8x128x64xf32>
 }
@@ -690,7 +690,7 @@ func.func @weighted_sum_batch_mismatch(%p: tensor<2x8x128x128xf32>, %v: tensor<4
 // -----
 
 func.func @weighted_sum_sequence_mismatch(%p: tensor<2x8x128x128xf32>, %v: tensor<2x8x256x64xf32>) -> tensor<2x8x128x64xf32> {
-  // expected-error @below {{'attn.weighted_sum' op expects sequence length of value (256) to match key (128)}}
+  // expected-error @below {{'attn.weighted_sum' op expects sequence length of value (256) to match probs dim 3 (128)}}
   %r = attn.weighted_sum %p, %v : (tensor<2x8x128x128xf32>, tensor<2x8x256x64xf32>) -> tensor<2x8x128x64xf32>
   return %r : tensor<2x8x128x64xf32>
 }
@@ -779,7 +779,7 @@ func.func @project_heads_not_dividing(%x: tensor<2x128x512xf32>, %w: tensor<512x
 // attn.project: w's dim 1 is E.
 
 func.func @project_input_width(%x: tensor<2x128x512xf32>, %w: tensor<512x256xf32>) -> tensor<2x8x128x64xf32> {
-  // expected-error @below {{'attn.project' op expects input dim of weight dim 1 (256) to match input dim 2 (512)}}
+  // expected-error @below {{'attn.project' op expects weight dim 1 (256) to match input dim 2 (512)}}
   %r = attn.project %x, %w {num_heads = 8 : i64} : (tensor<2x128x512xf32>, tensor<512x256xf32>) -> tensor<2x8x128x64xf32>
   return %r : tensor<2x8x128x64xf32>
 }
@@ -1132,4 +1132,22 @@ func.func @sdpa_mask_without_parens(%q: tensor<2x8x128x64xf32>, %k: tensor<2x8x1
   // expected-error @below {{expected '('}}
   %o = attn.sdpa %q, %k, %v mask %m : (tensor<2x8x128x64xf32>, tensor<2x8x128x64xf32>, tensor<2x8x128x64xf32>, tensor<2x1x128x128xi1>) -> tensor<2x8x128x64xf32>
   return %o : tensor<2x8x128x64xf32>
+}
+
+// -----
+
+// Zero-sized head dims would make the default scale 1/sqrt(0).
+func.func @sdpa_zero_head_dim(%q: tensor<1x1x4x0xf32>, %k: tensor<1x1x4x0xf32>, %v: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
+  // expected-error @below {{'attn.sdpa' op expects a non-zero query head dim}}
+  %r = attn.sdpa %q, %k, %v : (tensor<1x1x4x0xf32>, tensor<1x1x4x0xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
+  return %r : tensor<1x1x4x8xf32>
+}
+
+// -----
+
+// heads * head dim must not wrap around.
+func.func @output_project_width_overflow(%a: tensor<1x4611686018427387904x1x4xf32>, %w: tensor<8x0xf32>) -> tensor<1x1x8xf32> {
+  // expected-error @below {{'attn.output_project' op expects heads * head dim to fit in 64 bits}}
+  %r = attn.output_project %a, %w : (tensor<1x4611686018427387904x1x4xf32>, tensor<8x0xf32>) -> tensor<1x1x8xf32>
+  return %r : tensor<1x1x8xf32>
 }

@@ -50,7 +50,9 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
     pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
     pm.addPass(createAttnApproximateMathPass());
   }
-  // libm for what is left (tanh has no LLVM lowering).
+  // LLVM intrinsics where they exist (fma, exp, ...), libm for the rest
+  // (tanh has no LLVM lowering).
+  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -59,9 +59,13 @@ int64_t mlir::attn::getHostVectorWidth() {
 
 namespace {
 
-/// Keys per S^T register tile and queries per O register tile.
-constexpr int64_t kKeyTile = 4;
+/// Register tiles: S^T in kKeyTile keys x Bq queries, O in kQueryTile
+/// queries x kValueVectors vectors of Dv. With two query vectors both give 12
+/// independent accumulators, enough to hide the FMA latency while leaving
+/// registers for the operands (16 on AVX2).
+constexpr int64_t kKeyTile = 6;
 constexpr int64_t kQueryTile = 4;
+constexpr int64_t kValueVectors = 3;
 
 /// Emits the kernel of one attn.sdpa. All offsets are `index` values.
 class FlashKernelBuilder {
@@ -418,7 +422,7 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
 /// queries by 2 vectors of Dv.
 void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                                           Value nk) {
-  int64_t ew = std::min<int64_t>(2 * w, dvPad);
+  int64_t ew = std::min<int64_t>(kValueVectors * w, dvPad);
   for (int64_t e0 = 0; e0 < dvPad; e0 += ew) {
     int64_t vecs = std::min<int64_t>(ew, dvPad - e0) / w;
     scf::ForOp::create(

@@ -33,8 +33,9 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Queries per flash block (0: two vectors)"),
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> keyBlock{
-      *this, "key-block", llvm::cl::desc("Keys per flash block"),
-      llvm::cl::init(64)};
+      *this, "key-block",
+      llvm::cl::desc("Keys per flash block (a multiple of 6)"),
+      llvm::cl::init(96)};
 };
 
 /// Options of `--attn-reference-pipeline` (none yet; kept for symmetry with

@@ -64,7 +64,7 @@ def AttnFlashPass : Pass<"attn-flash"> {
       Qt = scale * q[b, h, block]^T            (packed [D, Bq], f32)
       m = -inf, l = 0, O = 0
       for key blocks [j0, j0 + Bk) kept by causal/window:
-        S^T = K[j0:j0+Bk] Qt                   (register tiles: 4 keys x Bq)
+        S^T = K[j0:j0+Bk] Qt                   (register tiles: 6 keys x Bq)
         softcap, mask, causal/window (-inf), only where the block needs it
         m' = max(m, max_j S^T); alpha = exp(m - m'); P = exp(S^T - m')
         l = alpha l + sum_j P; O = alpha O + P^T V[j0:j0+Bk]
@@ -84,8 +84,8 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "otherwise)">,
     Option<"queryBlock", "query-block", "int64_t", /*default=*/"0",
            "Queries per block, a multiple of vector-width (0: 2 vectors)">,
-    Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
-           "Keys per block (a multiple of 4)">,
+    Option<"keyBlock", "key-block", "int64_t", /*default=*/"96",
+           "Keys per block (a multiple of 6)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

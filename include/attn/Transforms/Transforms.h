@@ -19,8 +19,8 @@ struct FlashOptions {
   int64_t vectorWidth = 8;
   /// Queries per block (a multiple of vectorWidth and of 4).
   int64_t queryBlock = 16;
-  /// Keys per block (a multiple of 4).
-  int64_t keyBlock = 64;
+  /// Keys per block (a multiple of 6).
+  int64_t keyBlock = 96;
 };
 
 /// f32 lanes of the host's widest vectors: 16 with AVX-512, else 8.

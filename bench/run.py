@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Attention throughput of attn-run's pipelines against NumPy's unfused
-formula, all measured in the same run on this machine.
+"""attn-mlir CPU attention benchmark: every number measured in this run.
 
-    /usr/bin/python3 bench/run.py                  # default sweep
-    /usr/bin/python3 bench/run.py --seq 256 512 --head-dim 64 --causal both
+    /usr/bin/python3 bench/run.py              # the full table (a few minutes)
+    /usr/bin/python3 bench/run.py --quick      # S=512 and 2048, D=128 only
 
-Prints one row per configuration: GFLOP/s of each kernel (attention FLOPs,
-2*B*H*Sq*Sk*(D+Dv) times the kept fraction under causal masking) and the
-ratio of each attn-run pipeline to NumPy.
+Kernels, per configuration:
+  cpu        attn-run --pipeline=cpu (fused flash kernel, all cores)
+  reference  attn-run --pipeline=reference (unfused loops; S <= --reference-max-seq)
+  blas       C++ unfused on OpenBLAS: sgemm, softmax (OpenMP), sgemm
+  numpy      NumPy's unfused formula (float32, BLAS matmuls)
+  torch      PyTorch eager scaled_dot_product_attention (if importable)
+and the machine's FMA peak (bench/fma_peak.c) and OpenBLAS sgemm rate.
+GFLOP/s use attention FLOPs, 2*B*H*Sq*Sk*(D+Dv) times the kept fraction.
 """
 
 import argparse
@@ -22,7 +26,8 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "test", "lib"))
+ROOT = os.path.join(HERE, "..")
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 from attn_testing import sdpa_ir, tensor_type  # noqa: E402
 
 
@@ -37,39 +42,83 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
-def attn_run(tool, ir, pipeline, runs, shapes, threads):
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = line.split(":", 1)[1].split()
+                    return [x for x in ("avx2", "fma", "avx512f", "avx512_bf16")
+                            if x in flags]
+    except OSError:
+        pass
+    return []
+
+
+def run_json(cmd, env=None):
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
+    return json.loads(proc.stdout)
+
+
+class Config:
+    def __init__(self, b, h, hkv, sq, sk, d, causal, dtype):
+        self.b, self.h, self.hkv, self.sq, self.sk, self.d = b, h, hkv, sq, sk, d
+        self.causal, self.dtype = causal, dtype
+
+    def kept_pairs(self):
+        if not self.causal:
+            return self.sq * self.sk
+        off = self.sk - self.sq
+        return sum(max(0, min(self.sk, i + off + 1)) for i in range(self.sq))
+
+    def flops(self):
+        return 2.0 * self.b * self.h * self.kept_pairs() * (2 * self.d)
+
+    def label(self):
+        kv = f"/{self.hkv}" if self.hkv != self.h else ""
+        return (f"B={self.b} H={self.h}{kv} Sq={self.sq} Sk={self.sk} "
+                f"D={self.d} {'causal' if self.causal else 'full'} {self.dtype}")
+
+
+def attn_run(args, cfg, pipeline, runs, threads=None):
+    q = tensor_type((cfg.b, cfg.h, cfg.sq, cfg.d), cfg.dtype)
+    kv = tensor_type((cfg.b, cfg.hkv, cfg.sk, cfg.d), cfg.dtype)
+    ir = sdpa_ir(q, kv, kv, q, causal=cfg.causal)
     with tempfile.NamedTemporaryFile("w", suffix=".mlir", delete=False) as f:
         f.write(ir)
         path = f.name
     try:
-        cmd = [tool, path, "--random", f"--pipeline={pipeline}",
-               f"--bench={runs}", "--json", f"--shapes={shapes}"]
+        cmd = [args.attn_run, path, "--random", f"--pipeline={pipeline}",
+               f"--bench={runs}", "--json"]
         if threads:
             cmd.append(f"--threads={threads}")
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(proc.stderr.strip())
-        return json.loads(proc.stdout)["bench"]
+        return run_json(cmd)["bench"]["gflops"]
     finally:
         os.unlink(path)
 
 
-def numpy_unfused(b, h, s, d, causal, runs):
-    """softmax(Q K^T * scale) V in float32 with NumPy (BLAS matmuls)."""
+def numpy_unfused(cfg, runs):
     rng = np.random.default_rng(0)
-    q, k, v = (rng.standard_normal((b, h, s, d), dtype=np.float32)
-               for _ in range(3))
-    mask = np.triu(np.ones((s, s), bool), 1) if causal else None
-    scale = np.float32(1.0 / np.sqrt(d))
+    g = cfg.h // cfg.hkv
+    q = rng.standard_normal((cfg.b, cfg.h, cfg.sq, cfg.d), dtype=np.float32)
+    k = rng.standard_normal((cfg.b, cfg.hkv, cfg.sk, cfg.d), dtype=np.float32)
+    v = rng.standard_normal((cfg.b, cfg.hkv, cfg.sk, cfg.d), dtype=np.float32)
+    k, v = np.repeat(k, g, axis=1), np.repeat(v, g, axis=1)
+    off = cfg.sk - cfg.sq
+    mask = (np.arange(cfg.sk)[None, :] > np.arange(cfg.sq)[:, None] + off
+            if cfg.causal else None)
+    scale = np.float32(1.0 / np.sqrt(cfg.d))
 
     def run():
-        sc = np.matmul(q, k.transpose(0, 1, 3, 2)) * scale
+        s = np.matmul(q, k.transpose(0, 1, 3, 2)) * scale
         if mask is not None:
-            sc[..., mask] = -np.inf
-        sc -= sc.max(-1, keepdims=True)
-        np.exp(sc, out=sc)
-        sc /= sc.sum(-1, keepdims=True)
-        return np.matmul(sc, v)
+            s[..., mask] = -np.inf
+        s -= s.max(-1, keepdims=True)
+        np.exp(s, out=s)
+        s /= s.sum(-1, keepdims=True)
+        return np.matmul(s, v)
 
     run()
     times = []
@@ -77,52 +126,101 @@ def numpy_unfused(b, h, s, d, causal, runs):
         t0 = time.perf_counter()
         run()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times)) * 1e3
+    return cfg.flops() / float(np.median(times)) / 1e9
+
+
+def torch_eager(cfg, runs):
+    try:
+        import torch
+    except ImportError:
+        return None
+    dt = {"f32": torch.float32, "bf16": torch.bfloat16}[cfg.dtype]
+    q = torch.randn(cfg.b, cfg.h, cfg.sq, cfg.d, dtype=dt)
+    k = torch.randn(cfg.b, cfg.hkv, cfg.sk, cfg.d, dtype=dt)
+    v = torch.randn(cfg.b, cfg.hkv, cfg.sk, cfg.d, dtype=dt)
+    g = cfg.h // cfg.hkv
+    k, v = k.repeat_interleave(g, 1), v.repeat_interleave(g, 1)
+    mask = None
+    if cfg.causal:  # bottom-right, as attn.sdpa
+        off = cfg.sk - cfg.sq
+        mask = (torch.arange(cfg.sk)[None, :]
+                <= torch.arange(cfg.sq)[:, None] + off)
+    f = torch.nn.functional.scaled_dot_product_attention
+    with torch.no_grad():
+        f(q, k, v, attn_mask=mask)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            f(q, k, v, attn_mask=mask)
+            times.append(time.perf_counter() - t0)
+    return cfg.flops() / float(np.median(times)) / 1e9
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--attn-run", default=os.path.join(HERE, "..", "build", "bin", "attn-run"))
-    p.add_argument("--batch", type=int, default=1)
-    p.add_argument("--heads", type=int, default=8)
-    p.add_argument("--seq", type=int, nargs="+", default=[128, 256, 512])
-    p.add_argument("--head-dim", type=int, nargs="+", default=[64])
-    p.add_argument("--causal", choices=["no", "yes", "both"], default="both")
-    p.add_argument("--pipelines", nargs="+", default=["cpu", "reference"])
+    bindir = os.path.join(ROOT, "build", "bin")
+    p.add_argument("--attn-run", default=os.path.join(bindir, "attn-run"))
+    p.add_argument("--bin", default=bindir)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--reference-max-seq", type=int, default=1024)
     args = p.parse_args()
 
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; NumPy {np.__version__}")
-    causal_opts = {"no": [False], "yes": [True], "both": [False, True]}[args.causal]
-    header = (["B", "H", "S", "D", "causal"] + [f"{x} GF/s" for x in args.pipelines]
-              + ["numpy GF/s"] + [f"{x}/numpy" for x in args.pipelines])
+    threads = os.cpu_count()
+    peak = run_json([os.path.join(args.bin, "attn-bench-fma-peak"), str(threads)])
+    print(f"CPU: {cpu_name()}; {threads} cores; {', '.join(cpu_flags())}")
+    print(f"FMA peak ({peak['isa']}): {peak['gflops_1']:.1f} GFLOP/s on 1 "
+          f"thread, {peak['gflops_all']:.1f} on {threads}")
+
+    seqs = [512, 2048] if args.quick else [512, 1024, 2048, 4096]
+    dims = [128] if args.quick else [64, 128]
+    configs = [Config(1, 8, 8, s, s, d, c, "f32")
+               for s in seqs for d in dims for c in (False, True)]
+    configs += [Config(1, 8, 8, 2048, 2048, 128, False, "bf16"),
+                Config(1, 32, 8, 1, 4096, 128, False, "f32"),
+                Config(1, 32, 8, 1, 4096, 128, False, "bf16")]
+
+    blas = os.path.join(args.bin, "attn-bench-unfused-blas")
+    sgemm = None
+    header = ["config", "cpu", "%peak", "ref", "blas", "numpy", "torch",
+              "cpu/ref", "cpu/blas", "cpu/numpy", "cpu/torch"]
     rows = []
-    for s in args.seq:
-        for d in args.head_dim:
-            for causal in causal_opts:
-                b, h = args.batch, args.heads
-                t = tensor_type((b, h, s, d), "f32")
-                ir = sdpa_ir(t, t, t, t, causal=causal)
-                shapes = ",".join([f"{b}x{h}x{s}x{d}"] * 3)
-                gf = {}
-                flops = None
-                for pipe in args.pipelines:
-                    r = attn_run(args.attn_run, ir, pipe, args.runs, shapes, args.threads)
-                    gf[pipe] = r["gflops"]
-                    flops = r["flops"]
-                np_ms = numpy_unfused(b, h, s, d, causal, args.runs)
-                np_gf = flops / (np_ms * 1e-3) / 1e9
-                rows.append([b, h, s, d, "yes" if causal else "no"]
-                            + [f"{gf[x]:.2f}" for x in args.pipelines]
-                            + [f"{np_gf:.2f}"]
-                            + [f"{gf[x] / np_gf:.2f}x" for x in args.pipelines])
+    for cfg in configs:
+        cpu = attn_run(args, cfg, "cpu", args.runs)
+        ref = (attn_run(args, cfg, "reference", 1)
+               if cfg.sq * cfg.sk <= args.reference_max_seq ** 2 else None)
+        bl = None
+        if cfg.dtype == "f32" and cfg.sq == cfg.sk and cfg.h == cfg.hkv:
+            r = run_json([blas, str(cfg.b), str(cfg.h), str(cfg.sq), str(cfg.d),
+                          str(int(cfg.causal)), str(args.runs)])
+            bl, sgemm = r["gflops"], r["sgemm_gflops"]
+        npy = numpy_unfused(cfg, args.runs) if cfg.dtype == "f32" else None
+        tch = torch_eager(cfg, args.runs)
+
+        def fmt(x):
+            return "-" if x is None else f"{x:.1f}"
+
+        def ratio(x):
+            return "-" if x is None else f"{cpu / x:.2f}x"
+
+        rows.append([cfg.label(), fmt(cpu), f"{100 * cpu / peak['gflops_all']:.0f}%",
+                     fmt(ref), fmt(bl), fmt(npy), fmt(tch), ratio(ref), ratio(bl),
+                     ratio(npy), ratio(tch)])
+        print(" | ".join(rows[-1]), flush=True)
+
+    print()
+    if sgemm:
+        print(f"OpenBLAS sgemm (1024^3): {sgemm:.1f} GFLOP/s "
+              f"({100 * sgemm / peak['gflops_all']:.0f}% of peak)")
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    fmt = "  ".join(f"{{:>{w}}}" for w in widths)
-    print(fmt.format(*header))
+    line = "  ".join(f"{{:<{widths[0]}}}" if i == 0 else f"{{:>{w}}}"
+                     for i, w in enumerate(widths))
+    print(line.format(*header))
     for row in rows:
-        print(fmt.format(*row))
+        print(line.format(*row))
+    print("GFLOP/s; '-': not measured (reference past --reference-max-seq, "
+          "baselines without GQA/bf16 support, torch not installed)")
 
 
 if __name__ == "__main__":

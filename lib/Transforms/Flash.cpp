@@ -59,13 +59,19 @@ int64_t mlir::attn::getHostVectorWidth() {
 
 namespace {
 
-/// Register tiles: S^T in kKeyTile keys x Bq queries, O in kQueryTile
-/// queries x kValueVectors vectors of Dv. With two query vectors both give 12
-/// independent accumulators, enough to hide the FMA latency while leaving
-/// registers for the operands (16 on AVX2).
-constexpr int64_t kKeyTile = 6;
+/// Register tiles: S^T in (kAccumulators / QV) keys x Bq queries, O in
+/// kQueryTile queries x kValueVectors vectors of Dv: 12 independent
+/// accumulators, enough to hide the FMA latency while leaving registers for
+/// the operands (16 on AVX2).
+constexpr int64_t kAccumulators = 12;
 constexpr int64_t kQueryTile = 4;
 constexpr int64_t kValueVectors = 3;
+
+/// Keys per S^T register tile.
+static int64_t getKeyTile(const FlashOptions &options) {
+  return std::max<int64_t>(1, kAccumulators * options.vectorWidth /
+                                  options.queryBlock);
+}
 
 /// Emits the kernel of one attn.sdpa. All offsets are `index` values.
 class FlashKernelBuilder {
@@ -74,7 +80,7 @@ public:
                      const FlashOptions &options)
       : b(b), loc(loc), op(op), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
-        bk(options.keyBlock) {
+        bk(options.keyBlock), keyTile(getKeyTile(options)) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
     RankedTensorType qType = op.getQuery().getType();
@@ -145,7 +151,7 @@ private:
   OpBuilder &b;
   Location loc;
   SdpaOp op;
-  int64_t w, qv, bq, bk;
+  int64_t w, qv, bq, bk, keyTile;
   int64_t d, dv, dvPad;
   Type f32;
   VectorType vecType;
@@ -186,17 +192,17 @@ void FlashKernelBuilder::packQueries(Value qt) {
       });
 }
 
-/// P[r][:] = K[j0 + r] . Qt for r < nk, in tiles of kKeyTile keys. Rows of
+/// P[r][:] = K[j0 + r] . Qt for r < nk, in tiles of keyTile keys. Rows of
 /// the last tile past nk read a clamped key and are ignored later.
 void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
   Value lastKey = sub(sk, idx(1));
   scf::ForOp::create(
-      b, loc, idx(0), nk, idx(kKeyTile), ValueRange{},
+      b, loc, idx(0), nk, idx(keyTile), ValueRange{},
       [&](OpBuilder &, Location, Value jj, ValueRange) {
         SmallVector<Value> keys;
-        for (int64_t r = 0; r < kKeyTile; ++r)
+        for (int64_t r = 0; r < keyTile; ++r)
           keys.push_back(minIdx(add(add(j0, jj), idx(r)), lastKey));
-        SmallVector<Value> init(kKeyTile * qv, splat(0.0));
+        SmallVector<Value> init(keyTile * qv, splat(0.0));
         auto loop = scf::ForOp::create(
             b, loc, idx(0), idx(d), idx(1), init,
             [&](OpBuilder &, Location, Value dd, ValueRange acc) {
@@ -205,7 +211,7 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
                 qvec.push_back(vector::LoadOp::create(
                     b, loc, vecType, qtBuf, ValueRange{dd, idx(c * w)}));
               SmallVector<Value> next;
-              for (int64_t r = 0; r < kKeyTile; ++r) {
+              for (int64_t r = 0; r < keyTile; ++r) {
                 Value kb = vector::BroadcastOp::create(
                     b, loc, vecType,
                     loadScalar(km, {bIdx, kvHead, keys[r], dd}));
@@ -215,7 +221,7 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
               }
               scf::YieldOp::create(b, loc, next);
             });
-        for (int64_t r = 0; r < kKeyTile; ++r)
+        for (int64_t r = 0; r < keyTile; ++r)
           for (int64_t c = 0; c < qv; ++c)
             vector::StoreOp::create(b, loc, loop.getResult(r * qv + c), p,
                                     ValueRange{add(jj, idx(r)), idx(c * w)});
@@ -232,7 +238,7 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
         b, loc, idx(0), nk, idx(1), ValueRange{},
         [&](OpBuilder &, Location, Value r, ValueRange) {
           for (int64_t c = 0; c < qv; ++c) {
-            ValueRange at{r, idx(c * w)};
+            SmallVector<Value, 2> at{r, idx(c * w)};
             Value s = vector::LoadOp::create(b, loc, vecType, p, at);
             Value t = math::TanhOp::create(
                 b, loc, arith::MulFOp::create(b, loc, s, invCap));
@@ -336,7 +342,7 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
                                           diag, loV),
                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                           diag, hiV));
-                ValueRange at{r, idx(c * w)};
+                SmallVector<Value, 2> at{r, idx(c * w)};
                 Value s = vector::LoadOp::create(b, loc, vecType, p, at);
                 s = arith::SelectOp::create(b, loc, keep, s, negInfV);
                 vector::StoreOp::create(b, loc, s, p, at);
@@ -387,7 +393,7 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
       [&](OpBuilder &, Location, Value r, ValueRange acc) {
         SmallVector<Value> next;
         for (int64_t c = 0; c < qv; ++c) {
-          ValueRange at{r, idx(c * w)};
+          SmallVector<Value, 2> at{r, idx(c * w)};
           Value s = vector::LoadOp::create(b, loc, vecType, p, at);
           Value e = math::ExpOp::create(
               b, loc, arith::SubFOp::create(b, loc, s, shift[c]));
@@ -400,15 +406,15 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
   for (int64_t c = 0; c < qv; ++c)
     result.push_back(
         vector::FMAOp::create(b, loc, l[c], alpha[c], expLoop.getResult(c)));
-  // O[i] *= alpha[i].
+  // O[i] *= alpha[i], for the rows of the block.
   scf::ForOp::create(
-      b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+      b, loc, idx(0), nq, idx(1), ValueRange{},
       [&](OpBuilder &, Location, Value i, ValueRange) {
         Value a = vector::BroadcastOp::create(
             b, loc, vecType,
             memref::LoadOp::create(b, loc, alphaBuf, ValueRange{i}));
         for (int64_t e = 0; e < dvPad; e += w) {
-          ValueRange at{i, idx(e)};
+          SmallVector<Value, 2> at{i, idx(e)};
           Value x = vector::LoadOp::create(b, loc, vecType, o, at);
           vector::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, x, a),
                                   o, at);
@@ -422,11 +428,14 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
 /// queries by 2 vectors of Dv.
 void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                                           Value nk) {
+  // Only the query tiles that hold rows of this block.
+  Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(kQueryTile)),
+                       idx(kQueryTile));
   int64_t ew = std::min<int64_t>(kValueVectors * w, dvPad);
   for (int64_t e0 = 0; e0 < dvPad; e0 += ew) {
     int64_t vecs = std::min<int64_t>(ew, dvPad - e0) / w;
     scf::ForOp::create(
-        b, loc, idx(0), idx(bq), idx(kQueryTile), ValueRange{},
+        b, loc, idx(0), rowsUsed, idx(kQueryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
           SmallVector<Value> init;
           for (int64_t ii = 0; ii < kQueryTile; ++ii)
@@ -618,12 +627,14 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     options.queryBlock = queryBlock > 0 ? queryBlock : 2 * options.vectorWidth;
     options.keyBlock = keyBlock;
     if (options.vectorWidth < 1 || options.queryBlock % options.vectorWidth ||
-        options.queryBlock % kQueryTile || options.keyBlock < kKeyTile ||
-        options.keyBlock % kKeyTile) {
+        options.queryBlock % kQueryTile ||
+        options.keyBlock < getKeyTile(options) ||
+        options.keyBlock % getKeyTile(options)) {
       getOperation()->emitError()
           << "attn-flash: query-block must be a multiple of vector-width and "
              "of "
-          << kQueryTile << ", key-block a positive multiple of " << kKeyTile;
+          << kQueryTile << ", key-block a positive multiple of "
+          << getKeyTile(options);
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;

@@ -158,7 +158,18 @@ private:
 
   // Per-task values.
   Value qm, km, vm, maskm, om, qtBuf;
-  Value bIdx, hIdx, kvHead, q0, nq, sq, sk, offset;
+  // A block's rows are (query head, query) pairs of one key/value head,
+  // row = g * Sq + i for query head kvHead * G + g: grouped-query heads share
+  // the block, and so every K and V load.
+  Value bIdx, kvHead, group, rows, q0, nq, sq, sk, offset;
+  // The smallest and largest query index among the block's rows.
+  Value iMin, iMax;
+
+  /// The (query head, query index) of a row.
+  std::pair<Value, Value> rowToHeadQuery(Value row) {
+    Value h = add(mul(kvHead, group), arith::DivUIOp::create(b, loc, row, sq));
+    return {h, arith::RemUIOp::create(b, loc, row, sq)};
+  }
 };
 
 } // namespace
@@ -167,22 +178,24 @@ private:
 // Kernel pieces
 //===----------------------------------------------------------------------===//
 
-/// Qt[d][i] = scale * q[b, h, q0 + i, d], zero for rows past Sq.
+/// Qt[d][r] = scale * q[b, h, i, d] for the block's row r = (h, i), zero for
+/// rows past the last.
 void FlashKernelBuilder::packQueries(Value qt) {
   Value scale = f32Const(op.getEffectiveScale());
   Value zero = f32Const(0.0);
-  Value lastRow = sub(sq, idx(1));
+  Value lastRow = sub(rows, idx(1));
   scf::ForOp::create(
       b, loc, idx(0), idx(bq), idx(1), ValueRange{},
       [&](OpBuilder &, Location, Value i, ValueRange) {
         Value row = add(q0, i);
         Value valid =
             arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, nq);
-        Value clamped = minIdx(row, lastRow);
+        auto [hv, qi] = rowToHeadQuery(minIdx(row, lastRow));
+        Value h = hv, query = qi;
         scf::ForOp::create(
             b, loc, idx(0), idx(d), idx(1), ValueRange{},
             [&](OpBuilder &, Location, Value dd, ValueRange) {
-              Value x = loadScalar(qm, {bIdx, hIdx, clamped, dd});
+              Value x = loadScalar(qm, {bIdx, h, query, dd});
               x = arith::MulFOp::create(b, loc, x, scale);
               x = arith::SelectOp::create(b, loc, valid, x, zero);
               memref::StoreOp::create(b, loc, x, qt, ValueRange{dd, i});
@@ -254,14 +267,16 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
     // Element by element: the mask is strided across the query lanes.
     auto mType = cast<MemRefType>(maskm.getType());
     bool isBool = mType.getElementType().isInteger(1);
-    SmallVector<Value> base = {bIdx, hIdx};
-    for (int64_t i = 0; i < 2; ++i)
-      if (mType.getDimSize(i) == 1)
-        base[i] = idx(0);
     scf::ForOp::create(
         b, loc, idx(0), nq, idx(1), ValueRange{},
         [&](OpBuilder &, Location, Value i, ValueRange) {
-          Value row = mType.getDimSize(2) == 1 ? idx(0) : add(q0, i);
+          auto [hv, qi] = rowToHeadQuery(add(q0, i));
+          Value h = hv, query = qi;
+          SmallVector<Value> base = {bIdx, h};
+          for (int64_t dim = 0; dim < 2; ++dim)
+            if (mType.getDimSize(dim) == 1)
+              base[dim] = idx(0);
+          Value row = mType.getDimSize(2) == 1 ? idx(0) : query;
           scf::ForOp::create(
               b, loc, idx(0), nk, idx(1), ValueRange{},
               [&](OpBuilder &, Location, Value r, ValueRange) {
@@ -290,9 +305,9 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
   if (window)
     hi = std::min<int64_t>(hi, (*window)[1]);
   // The block is fully kept when its extreme (key, query) pairs are:
-  // diag ranges over [j0 - (q0 + nq - 1), j0 + nk - 1 - q0] - offset.
-  Value diagMin = sub(sub(j0, add(q0, sub(nq, idx(1)))), offset);
-  Value diagMax = sub(sub(add(j0, sub(nk, idx(1))), q0), offset);
+  // diag ranges over [j0 - iMax, j0 + nk - 1 - iMin] - offset.
+  Value diagMin = sub(sub(j0, iMax), offset);
+  Value diagMax = sub(sub(add(j0, sub(nk, idx(1))), iMin), offset);
   Value inside = arith::AndIOp::create(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, diagMin,
@@ -304,8 +319,11 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
       b, loc, inside,
       [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc); },
       [&](OpBuilder &, Location) {
-        // lanes[c] = q0 + c*W + [0, W).
+        // The query index of each lane: (q0 + c*W + lane) mod Sq.
         Value q0i = arith::IndexCastOp::create(b, loc, b.getI64Type(), q0);
+        Value sqV = vector::BroadcastOp::create(
+            b, loc, vecIdx,
+            arith::IndexCastOp::create(b, loc, b.getI64Type(), sq));
         Value offI = arith::IndexCastOp::create(b, loc, b.getI64Type(), offset);
         SmallVector<int64_t> laneIds(w);
         for (int64_t i = 0; i < w; ++i)
@@ -319,23 +337,28 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
             b, loc, vecIdx,
             arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(hi)));
         Value negInfV = splat(-std::numeric_limits<double>::infinity());
+        SmallVector<Value> laneQuery;
+        for (int64_t c = 0; c < qv; ++c) {
+          Value rowsV = arith::AddIOp::create(
+              b, loc, iota,
+              vector::BroadcastOp::create(
+                  b, loc, vecIdx,
+                  arith::AddIOp::create(
+                      b, loc, q0i,
+                      arith::ConstantOp::create(b, loc,
+                                                b.getI64IntegerAttr(c * w)))));
+          laneQuery.push_back(arith::RemUIOp::create(b, loc, rowsV, sqV));
+        }
         scf::ForOp::create(
             b, loc, idx(0), nk, idx(1), ValueRange{},
             [&](OpBuilder &, Location, Value r, ValueRange) {
               Value j = arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                                    add(j0, r));
-              // j - q0 - offset, minus the lane's query index.
-              Value base = arith::SubIOp::create(
-                  b, loc, arith::SubIOp::create(b, loc, j, q0i), offI);
-              Value baseV = vector::BroadcastOp::create(b, loc, vecIdx, base);
+              // diag = j - i - offset, for each lane's query index i.
+              Value baseV = vector::BroadcastOp::create(
+                  b, loc, vecIdx, arith::SubIOp::create(b, loc, j, offI));
               for (int64_t c = 0; c < qv; ++c) {
-                Value lane = arith::AddIOp::create(
-                    b, loc, iota,
-                    vector::BroadcastOp::create(
-                        b, loc, vecIdx,
-                        arith::ConstantOp::create(b, loc,
-                                                  b.getI64IntegerAttr(c * w))));
-                Value diag = arith::SubIOp::create(b, loc, baseV, lane);
+                Value diag = arith::SubIOp::create(b, loc, baseV, laneQuery[c]);
                 Value keep = arith::AndIOp::create(
                     b, loc,
                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
@@ -474,7 +497,8 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
   }
 }
 
-/// out[b, h, q0 + i, :] = O[i] / l[i], and 0 where l[i] == 0.
+/// out[b, h, i, :] = O[r] / l[r] for the block's rows r = (h, i), and 0
+/// where l[r] == 0.
 void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
   for (int64_t c = 0; c < qv; ++c)
     vector::StoreOp::create(b, loc, l[c], lBuf, ValueRange{idx(c * w)});
@@ -488,7 +512,8 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
             arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, li, zero);
         Value inv = arith::SelectOp::create(
             b, loc, empty, zero, arith::DivFOp::create(b, loc, one, li));
-        Value row = add(q0, i);
+        auto [hv, qi] = rowToHeadQuery(add(q0, i));
+        Value h = hv, query = qi;
         scf::ForOp::create(b, loc, idx(0), idx(dv), idx(1), ValueRange{},
                            [&](OpBuilder &, Location, Value e, ValueRange) {
                              Value x = memref::LoadOp::create(b, loc, o,
@@ -497,7 +522,7 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
                              if (outElt != f32)
                                x = arith::TruncFOp::create(b, loc, outElt, x);
                              memref::StoreOp::create(
-                                 b, loc, x, om, ValueRange{bIdx, hIdx, row, e});
+                                 b, loc, x, om, ValueRange{bIdx, h, query, e});
                              scf::YieldOp::create(b, loc);
                            });
         scf::YieldOp::create(b, loc);
@@ -535,13 +560,14 @@ Value FlashKernelBuilder::build() {
   sq = memref::DimOp::create(b, loc, qm, 2);
   sk = memref::DimOp::create(b, loc, km, 2);
   Value kvHeads = memref::DimOp::create(b, loc, km, 1);
-  Value group = arith::DivUIOp::create(b, loc, heads, kvHeads);
+  group = arith::DivUIOp::create(b, loc, heads, kvHeads);
   offset = sub(sk, sq);
-  Value numBlocks = arith::CeilDivUIOp::create(b, loc, sq, idx(bq));
+  rows = mul(group, sq);
+  Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
-      ValueRange{batch, heads, numBlocks}, ValueRange{idx(1), idx(1), idx(1)},
+      ValueRange{batch, kvHeads, numBlocks}, ValueRange{idx(1), idx(1), idx(1)},
       [&](OpBuilder &, Location, ValueRange ivs) {
         // Scratch lives on the stack, released after each task.
         auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
@@ -553,18 +579,30 @@ Value FlashKernelBuilder::build() {
         b.setInsertionPointToStart(body);
 
         bIdx = ivs[0];
-        hIdx = ivs[1];
+        kvHead = ivs[1];
         q0 = mul(ivs[2], idx(bq));
-        nq = minIdx(idx(bq), sub(sq, q0));
-        kvHead = arith::DivUIOp::create(b, loc, hIdx, group);
+        nq = minIdx(idx(bq), sub(rows, q0));
+
+        // Query index range of the block: exact within one query head, all
+        // queries when the block spans two.
+        Value last = add(q0, sub(nq, idx(1)));
+        Value sameHead =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                  arith::DivUIOp::create(b, loc, q0, sq),
+                                  arith::DivUIOp::create(b, loc, last, sq));
+        iMin = arith::SelectOp::create(
+            b, loc, sameHead, arith::RemUIOp::create(b, loc, q0, sq), idx(0));
+        iMax = arith::SelectOp::create(b, loc, sameHead,
+                                       arith::RemUIOp::create(b, loc, last, sq),
+                                       sub(sq, idx(1)));
 
         // The keys any query of the block keeps (bottom-right aligned).
         Value jStart = idx(0), jEnd = sk;
-        Value lastDiag = add(add(q0, nq), offset); // last query's diag + 1
+        Value lastDiag = add(add(iMax, idx(1)), offset); // last query's + 1
         if (op.getCausal())
           jEnd = minIdx(jEnd, lastDiag);
         if (std::optional<ArrayRef<int64_t>> window = op.getWindow()) {
-          jStart = maxIdx(jStart, sub(add(q0, offset), idx((*window)[0])));
+          jStart = maxIdx(jStart, sub(add(iMin, offset), idx((*window)[0])));
           jEnd = minIdx(jEnd, add(lastDiag, idx((*window)[1])));
         }
         jEnd = maxIdx(jEnd, jStart);

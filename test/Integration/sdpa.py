@@ -4,6 +4,10 @@
 # RUN: %python %s --pipeline=reference
 # RUN: %python %s --pipeline=cpu
 # RUN: %python %s --pipeline=cpu --threads=1
+# Other flash tilings: 16-lane vectors (the AVX-512 shape, legalized on any
+# host), 4 query vectors per block, small key blocks.
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=16 query-block=32 key-block=48})"
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{query-block=32 key-block=12 threads=2})"
 
 import numpy as np
 

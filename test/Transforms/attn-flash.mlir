@@ -1,0 +1,103 @@
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8}))" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 query-block=32 key-block=48}))" -split-input-file | FileCheck %s --check-prefix=W16
+// RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=12}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: error: attn-flash: query-block must be a multiple of vector-width and of 4, key-block a positive multiple of
+
+// The kernel: read-only buffers in, one parallel loop over (batch, kv head,
+// row block), stack scratch per task, an online-softmax loop over key blocks
+// carrying the running max and sum (2 vectors each), and the result tensor.
+// CHECK-LABEL: func.func @gqa(
+// CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x8x40x64xf32>, %[[K:[^:]+]]: tensor<2x2x300x64xf32>, %[[V:[^:]+]]: tensor<2x2x300x32xf32>
+// CHECK-DAG:     %[[QM:.+]] = bufferization.to_buffer %[[Q]] read_only
+// CHECK-DAG:     %[[KM:.+]] = bufferization.to_buffer %[[K]] read_only
+// CHECK-DAG:     %[[VM:.+]] = bufferization.to_buffer %[[V]] read_only
+// CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x8x40x32xf32>
+// CHECK:         %[[G:.+]] = arith.divui
+// CHECK:         %[[ROWS:.+]] = arith.muli %[[G]]
+// CHECK:         %[[NB:.+]] = arith.ceildivui %[[ROWS]]
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = {{.*}} to (%{{.*}}, %{{.*}}, %[[NB]])
+// CHECK:           memref.alloca_scope
+// Qt, O (Dv = 32), P (96 keys x 16 queries), alpha and l.
+// CHECK-DAG:         memref.alloca() : memref<64x16xf32>
+// CHECK-DAG:         memref.alloca() : memref<16x32xf32>
+// CHECK-DAG:         memref.alloca() : memref<96x16xf32>
+// CHECK:             %{{.+}}:4 = scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// S^T = K Qt: 6 keys x 2 query vectors = 12 accumulators.
+// CHECK:               scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12:        vector.fma
+// Online softmax: max, exp, rescale.
+// CHECK:               arith.maximumf {{.*}} : vector<8xf32>
+// CHECK:               math.exp {{.*}} : vector<8xf32>
+// CHECK:               math.exp {{.*}} : vector<8xf32>
+// O += P V: V rows loaded as vectors.
+// CHECK:               vector.load %[[VM]]
+// CHECK:           memref.store {{.*}}, %[[OUT]]
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT:     attn.sdpa
+// W16-LABEL: func.func @gqa(
+// W16:         memref.alloca() : memref<48x32xf32>
+// W16:         vector.fma {{.*}} : vector<16xf32>
+func.func @gqa(%q: tensor<2x8x40x64xf32>, %k: tensor<2x2x300x64xf32>, %v: tensor<2x2x300x32xf32>) -> tensor<2x8x40x32xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<2x8x40x64xf32>, tensor<2x2x300x64xf32>, tensor<2x2x300x32xf32>) -> tensor<2x8x40x32xf32>
+  return %o : tensor<2x8x40x32xf32>
+}
+
+// -----
+
+// Causal/window: the key range is clipped per block, and only blocks that
+// straddle the diagonal band are masked (scf.if on the block bounds).
+// CHECK-LABEL: func.func @causal_window(
+// CHECK:         scf.parallel
+// CHECK:           arith.minsi
+// CHECK:           arith.maxsi
+// CHECK:           scf.for
+// CHECK:             scf.if
+// CHECK-NEXT:        } else {
+// CHECK:               arith.remui {{.*}} : vector<8xi64>
+// CHECK:               arith.cmpi sge, {{.*}} : vector<8xi64>
+// CHECK:               arith.cmpi sle, {{.*}} : vector<8xi64>
+// CHECK:               arith.select {{.*}} : vector<8xi1>, vector<8xf32>
+func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v: tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32> {
+  %o = attn.sdpa %q, %k, %v {causal, window = array<i64: 16, 0>} : (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32>
+  return %o : tensor<1x2x64x32xf32>
+}
+
+// -----
+
+// bf16 inputs are widened as they are loaded; a boolean mask selects -inf;
+// softcap is a vector tanh; the result is truncated back to bf16.
+// CHECK-LABEL: func.func @bf16_mask_softcap(
+// CHECK:         arith.extf {{.*}} : bf16 to f32
+// CHECK:         math.tanh {{.*}} : vector<8xf32>
+// CHECK:         memref.load {{.*}} : memref<1x1x1x40xi1>
+// CHECK:         arith.select
+// CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:         arith.truncf {{.*}} : f32 to bf16
+func.func @bf16_mask_softcap(%q: tensor<1x4x3x16xbf16>, %k: tensor<1x4x40x16xbf16>, %v: tensor<1x4x40x16xbf16>, %m: tensor<1x1x1x40xi1>) -> tensor<1x4x3x16xbf16> {
+  %o = attn.sdpa %q, %k, %v mask(%m) {softcap = 20.0 : f32} : (tensor<1x4x3x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x1x1x40xi1>) -> tensor<1x4x3x16xbf16>
+  return %o : tensor<1x4x3x16xbf16>
+}
+
+// -----
+
+// Dv = 20 is not a whole number of vectors: the tail of each V row is a
+// masked load.
+// CHECK-LABEL: func.func @value_tail(
+// CHECK:         vector.create_mask
+// CHECK:         vector.maskedload
+func.func @value_tail(%q: tensor<1x1x8x12xf32>, %k: tensor<1x1x8x12xf32>, %v: tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x1x8x12xf32>, tensor<1x1x8x12xf32>, tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32>
+  return %o : tensor<1x1x8x20xf32>
+}
+
+// -----
+
+// Stage ops are left for --convert-attn-to-linalg.
+// CHECK-LABEL: func.func @stages_untouched(
+// CHECK:         attn.scores
+// CHECK-NOT:     scf.parallel
+func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) -> tensor<1x1x8x8xf32> {
+  %s = attn.scores %q, %k : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) -> tensor<1x1x8x8xf32>
+  return %s : tensor<1x1x8x8xf32>
+}

@@ -88,8 +88,8 @@ static cl::list<std::string>
                 cl::cat(runCategory));
 static cl::opt<std::string> pipelineName(
     "pipeline",
-    cl::desc("Lowering: 'cpu' (default; --attn-cpu-pipeline: fused, for the "
-             "host CPU), 'reference' (--convert-attn-to-linalg and a plain "
+    cl::desc("Lowering: 'cpu' (default; --attn-cpu-pipeline: fused, tiled, "
+             "vectorized, multi-threaded flash kernel), 'reference' (--convert-attn-to-linalg and a plain "
              "loop lowering: unfused, materializes the scores), or a pass "
              "pipeline 'builtin.module(...)' that ends in the LLVM dialect"),
     cl::init("cpu"), cl::cat(runCategory));

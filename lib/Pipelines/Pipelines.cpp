@@ -85,6 +85,8 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   flashOptions.vectorWidth = options.vectorWidth;
   flashOptions.queryBlock = options.queryBlock;
   flashOptions.keyBlock = options.keyBlock;
+  flashOptions.keySplits = options.keySplits;
+  flashOptions.threads = options.threads;
   pm.addPass(createAttnFlashPass(flashOptions));
   // Stages that did not fuse, and the projections.
   pm.addPass(createConvertAttnToLinalgPass());

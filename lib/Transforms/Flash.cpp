@@ -36,7 +36,9 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <algorithm>
 #include <limits>
+#include <thread>
 
 namespace mlir {
 namespace attn {
@@ -73,6 +75,28 @@ static int64_t getKeyTile(const FlashOptions &options) {
                                   options.queryBlock);
 }
 
+/// Splits of the key range of each row block: what it takes to give `threads`
+/// threads work when batch x kv heads x row blocks is smaller, never more
+/// than the key blocks. 1 when a dim it needs is dynamic.
+static int64_t getKeySplits(SdpaOp op, const FlashOptions &options) {
+  if (options.keySplits > 0)
+    return options.keySplits;
+  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
+  if (!q.hasStaticShape() || !k.hasStaticShape() || k.getDimSize(1) == 0)
+    return 1;
+  int64_t threads = options.threads > 0
+                        ? options.threads
+                        : std::max(1u, std::thread::hardware_concurrency());
+  int64_t rowsPerKvHead = q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2);
+  int64_t tasks = q.getDimSize(0) * k.getDimSize(1) *
+                  llvm::divideCeil(rowsPerKvHead, options.queryBlock);
+  if (tasks == 0 || tasks >= threads)
+    return 1;
+  return std::clamp<int64_t>(
+      llvm::divideCeil(threads, tasks), 1,
+      llvm::divideCeil(k.getDimSize(2), options.keyBlock));
+}
+
 /// Emits the kernel of one attn.sdpa. All offsets are `index` values.
 class FlashKernelBuilder {
 public:
@@ -80,7 +104,8 @@ public:
                      const FlashOptions &options)
       : b(b), loc(loc), op(op), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
-        bk(options.keyBlock), keyTile(getKeyTile(options)) {
+        bk(options.keyBlock), keyTile(getKeyTile(options)),
+        splits(getKeySplits(op, options)) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
     RankedTensorType qType = op.getQuery().getType();
@@ -147,11 +172,14 @@ private:
                                    ValueRange m, ValueRange l);
   void accumulateOutput(Value p, Value o, Value j0, Value nk);
   void writeOutput(Value o, ValueRange l, Value lBuf);
+  void setBlock(ValueRange ivs);
+  void emitTask(ValueRange ivs);
+  void emitCombine(ValueRange ivs);
 
   OpBuilder &b;
   Location loc;
   SdpaOp op;
-  int64_t w, qv, bq, bk, keyTile;
+  int64_t w, qv, bq, bk, keyTile, splits;
   int64_t d, dv, dvPad;
   Type f32;
   VectorType vecType;
@@ -164,6 +192,9 @@ private:
   Value bIdx, kvHead, group, rows, q0, nq, sq, sk, offset;
   // The smallest and largest query index among the block's rows.
   Value iMin, iMax;
+  Value blockIdx;
+  // Partial outputs, maxima and sums of the key splits.
+  Value partialO, partialM, partialL;
 
   /// The (query head, query index) of a row.
   std::pair<Value, Value> rowToHeadQuery(Value row) {
@@ -565,90 +596,234 @@ Value FlashKernelBuilder::build() {
   rows = mul(group, sq);
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 
+  // With split keys, each task leaves an unnormalized partial output and its
+  // running max and sum; a second loop combines them by log-sum-exp.
+  if (splits > 1) {
+    auto partial = [&](ArrayRef<int64_t> tail) {
+      SmallVector<int64_t> shape = {splits, ShapedType::kDynamic,
+                                    ShapedType::kDynamic, ShapedType::kDynamic};
+      shape.append(tail.begin(), tail.end());
+      return memref::AllocOp::create(b, loc, MemRefType::get(shape, f32),
+                                     ValueRange{batch, kvHeads, numBlocks})
+          .getResult();
+    };
+    partialO = partial({bq, dvPad});
+    partialM = partial({bq});
+    partialL = partial({bq});
+  }
+
+  SmallVector<Value> lbs(splits > 1 ? 4 : 3, idx(0));
+  SmallVector<Value> steps(lbs.size(), idx(1));
+  SmallVector<Value> ubs = {batch, kvHeads, numBlocks};
+  if (splits > 1)
+    ubs.push_back(idx(splits));
   scf::ParallelOp::create(
-      b, loc, ValueRange{idx(0), idx(0), idx(0)},
-      ValueRange{batch, kvHeads, numBlocks}, ValueRange{idx(1), idx(1), idx(1)},
-      [&](OpBuilder &, Location, ValueRange ivs) {
+      b, loc, lbs, ubs, steps, [&](OpBuilder &, Location, ValueRange ivs) {
         // Scratch lives on the stack, released after each task.
         auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
         Region &region = scope.getBodyRegion();
         if (region.empty())
           region.emplaceBlock();
-        Block *body = &region.front();
         OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(body);
-
-        bIdx = ivs[0];
-        kvHead = ivs[1];
-        q0 = mul(ivs[2], idx(bq));
-        nq = minIdx(idx(bq), sub(rows, q0));
-
-        // Query index range of the block: exact within one query head, all
-        // queries when the block spans two.
-        Value last = add(q0, sub(nq, idx(1)));
-        Value sameHead =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                  arith::DivUIOp::create(b, loc, q0, sq),
-                                  arith::DivUIOp::create(b, loc, last, sq));
-        iMin = arith::SelectOp::create(
-            b, loc, sameHead, arith::RemUIOp::create(b, loc, q0, sq), idx(0));
-        iMax = arith::SelectOp::create(b, loc, sameHead,
-                                       arith::RemUIOp::create(b, loc, last, sq),
-                                       sub(sq, idx(1)));
-
-        // The keys any query of the block keeps (bottom-right aligned).
-        Value jStart = idx(0), jEnd = sk;
-        Value lastDiag = add(add(iMax, idx(1)), offset); // last query's + 1
-        if (op.getCausal())
-          jEnd = minIdx(jEnd, lastDiag);
-        if (std::optional<ArrayRef<int64_t>> window = op.getWindow()) {
-          jStart = maxIdx(jStart, sub(add(iMin, offset), idx((*window)[0])));
-          jEnd = minIdx(jEnd, add(lastDiag, idx((*window)[1])));
-        }
-        jEnd = maxIdx(jEnd, jStart);
-
-        auto scratch = [&](ArrayRef<int64_t> shape) {
-          return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
-              .getResult();
-        };
-        qtBuf = scratch({d, bq});
-        Value o = scratch({bq, dvPad});
-        Value p = scratch({bk, bq});
-        Value alphaBuf = scratch({bq});
-        Value lBuf = scratch({bq});
-
-        packQueries(qtBuf);
-        Value zero = splat(0.0);
-        scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
-                           [&](OpBuilder &, Location, Value i, ValueRange) {
-                             for (int64_t e = 0; e < dvPad; e += w)
-                               vector::StoreOp::create(b, loc, zero, o,
-                                                       ValueRange{i, idx(e)});
-                             scf::YieldOp::create(b, loc);
-                           });
-
-        SmallVector<Value> init(
-            qv, splat(-std::numeric_limits<double>::infinity()));
-        init.append(qv, splat(0.0));
-        auto keyLoop = scf::ForOp::create(
-            b, loc, jStart, jEnd, idx(bk), init,
-            [&](OpBuilder &, Location, Value j0, ValueRange state) {
-              Value nk = minIdx(idx(bk), sub(jEnd, j0));
-              computeScores(p, j0, nk);
-              maskScores(p, j0, nk);
-              SmallVector<Value> next =
-                  onlineSoftmax(p, o, alphaBuf, nk, state.take_front(qv),
-                                state.drop_front(qv));
-              accumulateOutput(p, o, j0, nk);
-              scf::YieldOp::create(b, loc, next);
-            });
-        writeOutput(o, keyLoop.getResults().drop_front(qv), lBuf);
+        b.setInsertionPointToStart(&region.front());
+        emitTask(ivs);
         memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
       });
+
+  if (splits > 1)
+    scf::ParallelOp::create(
+        b, loc, ValueRange{idx(0), idx(0), idx(0)}, ValueRange(ubs).take_front(3),
+        ValueRange{idx(1), idx(1), idx(1)},
+        [&](OpBuilder &, Location, ValueRange ivs) { emitCombine(ivs); });
 
   return bufferization::ToTensorOp::create(b, loc, rType, om,
                                            /*restrict=*/true,
                                            /*writable=*/true);
+}
+
+/// Sets the block coordinates of a task: `ivs` are (batch, kv head, row
+/// block[, split]).
+void FlashKernelBuilder::setBlock(ValueRange ivs) {
+  bIdx = ivs[0];
+  kvHead = ivs[1];
+  blockIdx = ivs[2];
+  q0 = mul(blockIdx, idx(bq));
+  nq = minIdx(idx(bq), sub(rows, q0));
+}
+
+void FlashKernelBuilder::emitTask(ValueRange ivs) {
+  setBlock(ivs);
+
+  // Query index range of the block: exact within one query head, all
+  // queries when the block spans two.
+  Value last = add(q0, sub(nq, idx(1)));
+  Value sameHead = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq, arith::DivUIOp::create(b, loc, q0, sq),
+      arith::DivUIOp::create(b, loc, last, sq));
+  iMin = arith::SelectOp::create(
+      b, loc, sameHead, arith::RemUIOp::create(b, loc, q0, sq), idx(0));
+  iMax = arith::SelectOp::create(b, loc, sameHead,
+                                 arith::RemUIOp::create(b, loc, last, sq),
+                                 sub(sq, idx(1)));
+
+  // The keys any query of the block keeps (bottom-right aligned).
+  Value jStart = idx(0), jEnd = sk;
+  Value lastDiag = add(add(iMax, idx(1)), offset); // last query's + 1
+  if (op.getCausal())
+    jEnd = minIdx(jEnd, lastDiag);
+  if (std::optional<ArrayRef<int64_t>> window = op.getWindow()) {
+    jStart = maxIdx(jStart, sub(add(iMin, offset), idx((*window)[0])));
+    jEnd = minIdx(jEnd, add(lastDiag, idx((*window)[1])));
+  }
+  jEnd = maxIdx(jEnd, jStart);
+  if (splits > 1) {
+    // This split's share, in whole key blocks.
+    Value chunk = mul(
+        arith::CeilDivUIOp::create(
+            b, loc,
+            arith::CeilDivUIOp::create(b, loc, sub(jEnd, jStart), idx(splits)),
+            idx(bk)),
+        idx(bk));
+    Value from = minIdx(add(jStart, mul(ivs[3], chunk)), jEnd);
+    jEnd = minIdx(add(from, chunk), jEnd);
+    jStart = from;
+  }
+
+  auto scratch = [&](ArrayRef<int64_t> shape) {
+    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
+        .getResult();
+  };
+  qtBuf = scratch({d, bq});
+  Value o = scratch({bq, dvPad});
+  Value p = scratch({bk, bq});
+  Value alphaBuf = scratch({bq});
+  Value lBuf = scratch({bq});
+
+  packQueries(qtBuf);
+  Value zero = splat(0.0);
+  scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+                     [&](OpBuilder &, Location, Value i, ValueRange) {
+                       for (int64_t e = 0; e < dvPad; e += w)
+                         vector::StoreOp::create(b, loc, zero, o,
+                                                 ValueRange{i, idx(e)});
+                       scf::YieldOp::create(b, loc);
+                     });
+
+  SmallVector<Value> init(qv, splat(-std::numeric_limits<double>::infinity()));
+  init.append(qv, splat(0.0));
+  auto keyLoop = scf::ForOp::create(
+      b, loc, jStart, jEnd, idx(bk), init,
+      [&](OpBuilder &, Location, Value j0, ValueRange state) {
+        Value nk = minIdx(idx(bk), sub(jEnd, j0));
+        computeScores(p, j0, nk);
+        maskScores(p, j0, nk);
+        SmallVector<Value> next = onlineSoftmax(
+            p, o, alphaBuf, nk, state.take_front(qv), state.drop_front(qv));
+        accumulateOutput(p, o, j0, nk);
+        scf::YieldOp::create(b, loc, next);
+      });
+  ValueRange m = keyLoop.getResults().take_front(qv);
+  ValueRange l = keyLoop.getResults().drop_front(qv);
+  if (splits == 1)
+    return writeOutput(o, l, lBuf);
+
+  // Partial results of this split.
+  SmallVector<Value> at = {ivs[3], bIdx, kvHead, blockIdx};
+  for (int64_t c = 0; c < qv; ++c) {
+    SmallVector<Value> vecAt = at;
+    vecAt.push_back(idx(c * w));
+    vector::StoreOp::create(b, loc, m[c], partialM, vecAt);
+    vector::StoreOp::create(b, loc, l[c], partialL, vecAt);
+  }
+  scf::ForOp::create(b, loc, idx(0), nq, idx(1), ValueRange{},
+                     [&](OpBuilder &, Location, Value i, ValueRange) {
+                       for (int64_t e = 0; e < dvPad; e += w) {
+                         SmallVector<Value> oAt = at;
+                         oAt.append({i, idx(e)});
+                         Value x = vector::LoadOp::create(
+                             b, loc, vecType, o, ValueRange{i, idx(e)});
+                         vector::StoreOp::create(b, loc, x, partialO, oAt);
+                       }
+                       scf::YieldOp::create(b, loc);
+                     });
+}
+
+/// out[row] = sum_s exp(m_s - m) O_s / sum_s exp(m_s - m) l_s with
+/// m = max_s m_s, and 0 where no split kept a key.
+void FlashKernelBuilder::emitCombine(ValueRange ivs) {
+  setBlock(ivs);
+  Type outElt = cast<MemRefType>(om.getType()).getElementType();
+  Value negInf = f32Const(-std::numeric_limits<double>::infinity());
+  Value zero = f32Const(0.0), one = f32Const(1.0);
+  scf::ForOp::create(
+      b, loc, idx(0), nq, idx(1), ValueRange{},
+      [&](OpBuilder &, Location, Value i, ValueRange) {
+        auto at = [&](Value s) {
+          return SmallVector<Value>{s, bIdx, kvHead, blockIdx, i};
+        };
+        auto maxLoop = scf::ForOp::create(
+            b, loc, idx(0), idx(splits), idx(1), ValueRange{negInf},
+            [&](OpBuilder &, Location, Value s, ValueRange acc) {
+              Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{arith::MaximumFOp::create(b, loc, acc[0], ms)});
+            });
+        Value mMax = maxLoop.getResult(0);
+        Value shift = arith::SelectOp::create(
+            b, loc,
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mMax,
+                                  negInf),
+            zero, mMax);
+        // Weights of the splits and the total sum.
+        auto weight = [&](Value s) {
+          Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
+          return math::ExpOp::create(b, loc,
+                                     arith::SubFOp::create(b, loc, ms, shift))
+              .getResult();
+        };
+        auto sumLoop = scf::ForOp::create(
+            b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
+            [&](OpBuilder &, Location, Value s, ValueRange acc) {
+              Value ls = memref::LoadOp::create(b, loc, partialL, at(s));
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{arith::AddFOp::create(
+                      b, loc, acc[0],
+                      arith::MulFOp::create(b, loc, weight(s), ls))});
+            });
+        Value total = sumLoop.getResult(0);
+        Value inv = arith::SelectOp::create(
+            b, loc,
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, total,
+                                  zero),
+            zero, arith::DivFOp::create(b, loc, one, total));
+        auto [hv, qi] = rowToHeadQuery(add(q0, i));
+        Value h = hv, query = qi;
+        scf::ForOp::create(
+            b, loc, idx(0), idx(dv), idx(1), ValueRange{},
+            [&](OpBuilder &, Location, Value e, ValueRange) {
+              auto acc = scf::ForOp::create(
+                  b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
+                  [&](OpBuilder &, Location, Value s, ValueRange a) {
+                    SmallVector<Value> oAt = at(s);
+                    oAt.push_back(e);
+                    Value x = memref::LoadOp::create(b, loc, partialO, oAt);
+                    scf::YieldOp::create(
+                        b, loc,
+                        ValueRange{arith::AddFOp::create(
+                            b, loc, a[0],
+                            arith::MulFOp::create(b, loc, weight(s), x))});
+                  });
+              Value x = arith::MulFOp::create(b, loc, acc.getResult(0), inv);
+              if (outElt != f32)
+                x = arith::TruncFOp::create(b, loc, outElt, x);
+              memref::StoreOp::create(b, loc, x, om,
+                                      ValueRange{bIdx, h, query, e});
+              scf::YieldOp::create(b, loc);
+            });
+        scf::YieldOp::create(b, loc);
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -664,6 +839,8 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     options.vectorWidth = vectorWidth > 0 ? vectorWidth : getHostVectorWidth();
     options.queryBlock = queryBlock > 0 ? queryBlock : 2 * options.vectorWidth;
     options.keyBlock = keyBlock;
+    options.keySplits = keySplits;
+    options.threads = threads;
     if (options.vectorWidth < 1 || options.queryBlock % options.vectorWidth ||
         options.queryBlock % kQueryTile ||
         options.keyBlock < getKeyTile(options) ||

@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8}))" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4}))" -split-input-file | FileCheck %s
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 query-block=32 key-block=48}))" -split-input-file | FileCheck %s --check-prefix=W16
 // RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=12}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -100,4 +100,24 @@ func.func @value_tail(%q: tensor<1x1x8x12xf32>, %k: tensor<1x1x8x12xf32>, %v: te
 func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) -> tensor<1x1x8x8xf32> {
   %s = attn.scores %q, %k : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>) -> tensor<1x1x8x8xf32>
   return %s : tensor<1x1x8x8xf32>
+}
+
+// -----
+
+// Decoding one head: with 4 threads to feed and a single row block, the keys
+// are split 4 ways; partial outputs, maxima and sums are combined by
+// log-sum-exp in a second parallel loop.
+// CHECK-LABEL: func.func @decode_split_keys(
+// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x16x64xf32>
+// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x16xf32>
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}, %[[S:.*]]) = {{.*}} to ({{.*}}, %c4{{.*}})
+// CHECK:           arith.ceildivui
+// CHECK:           vector.store {{.*}} : memref<4x?x?x?x16xf32>, vector<8xf32>
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) =
+// CHECK:           arith.maximumf
+// CHECK:           math.exp
+// CHECK:           memref.store
+func.func @decode_split_keys(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x4096x64xf32>, %v: tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x1x1x64xf32>, tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32>
+  return %o : tensor<1x1x1x64xf32>
 }

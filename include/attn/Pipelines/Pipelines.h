@@ -36,6 +36,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "key-block",
       llvm::cl::desc("Keys per flash block (a multiple of 6)"),
       llvm::cl::init(96)};
+  PassOptions::Option<int64_t> keySplits{
+      *this, "key-splits",
+      llvm::cl::desc("Split each row block's keys across tasks (0: automatic "
+                     "for decode-like shapes)"),
+      llvm::cl::init(0)};
 };
 
 /// Options of `--attn-reference-pipeline` (none yet; kept for symmetry with

@@ -86,6 +86,13 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "Queries per block, a multiple of vector-width (0: 2 vectors)">,
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"96",
            "Keys per block (a multiple of 6)">,
+    Option<"keySplits", "key-splits", "int64_t", /*default=*/"0",
+           "Split each row block's keys across this many tasks, combined by "
+           "log-sum-exp (0: automatic for static shapes with fewer row blocks "
+           "than threads, as in decoding)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Threads to keep busy when choosing key splits (0: the host's "
+           "cores)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

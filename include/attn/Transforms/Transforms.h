@@ -19,8 +19,14 @@ struct FlashOptions {
   int64_t vectorWidth = 8;
   /// Queries per block (a multiple of vectorWidth and of 4).
   int64_t queryBlock = 16;
-  /// Keys per block (a multiple of 6).
+  /// Keys per block (a multiple of the key tile).
   int64_t keyBlock = 96;
+  /// Splits of each row block's key range across threads, combined by
+  /// log-sum-exp (0: enough to give every thread work when the shapes are
+  /// static and there are fewer row blocks than threads).
+  int64_t keySplits = 0;
+  /// Threads the kernel should keep busy (0: the host's cores).
+  int64_t threads = 0;
 };
 
 /// f32 lanes of the host's widest vectors: 16 with AVX-512, else 8.

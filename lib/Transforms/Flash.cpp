@@ -485,9 +485,19 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
   // Only the query tiles that hold rows of this block.
   Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(kQueryTile)),
                        idx(kQueryTile));
-  int64_t ew = std::min<int64_t>(kValueVectors * w, dvPad);
-  for (int64_t e0 = 0; e0 < dvPad; e0 += ew) {
-    int64_t vecs = std::min<int64_t>(ew, dvPad - e0) / w;
+  // Column tiles of kValueVectors vectors; a remainder of one vector is
+  // avoided by ending with two tiles of two, since a lone vector leaves the
+  // FMAs latency-bound.
+  SmallVector<int64_t> tiles;
+  for (int64_t left = dvPad / w; left > 0;) {
+    int64_t t = (left == kValueVectors + 1 && kValueVectors > 2)
+                    ? 2
+                    : std::min(left, kValueVectors);
+    tiles.push_back(t);
+    left -= t;
+  }
+  int64_t e0 = 0;
+  for (int64_t vecs : tiles) {
     scf::ForOp::create(
         b, loc, idx(0), rowsUsed, idx(kQueryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
@@ -525,6 +535,7 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                   ValueRange{add(i0, idx(ii)), idx(e0 + c * w)});
           scf::YieldOp::create(b, loc);
         });
+    e0 += vecs * w;
   }
 }
 

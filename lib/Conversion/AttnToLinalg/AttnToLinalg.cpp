@@ -57,6 +57,22 @@ static Value castFromF32(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncFOp::create(b, loc, to, v);
 }
 
+/// `v` as a value of `type`, through a tensor.cast that only forgets or adds
+/// static shape information.
+static Value castToType(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return tensor::CastOp::create(b, loc, type, v);
+}
+
+/// The body of a contraction accumulating in f32: acc + ext(a) * ext(b).
+static void yieldMulAdd(OpBuilder &b, Location loc, ValueRange args) {
+  Value prod = arith::MulFOp::create(b, loc, castToF32(b, loc, args[0]),
+                                     castToF32(b, loc, args[1]));
+  Value sum = arith::AddFOp::create(b, loc, args[2], prod);
+  linalg::YieldOp::create(b, loc, sum);
+}
+
 static Value f32Const(OpBuilder &b, Location loc, double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
@@ -145,11 +161,6 @@ static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   OpFoldResult x = tensor::getMixedSize(b, loc, rhs, rhsTransposed ? 2 : 3);
   SmallVector<IteratorType> iters;
-  auto mulAdd = [](OpBuilder &nb, Location nl, Value l, Value r, Value acc) {
-    Value prod = arith::MulFOp::create(nb, nl, castToF32(nb, nl, l),
-                                       castToF32(nb, nl, r));
-    return arith::AddFOp::create(nb, nl, acc, prod).getResult();
-  };
 
   if (ShapedType::isDynamic(rhsType.getDimSize(1))) {
     OpFoldResult g = groupSize(b, loc, lhs, rhs);
@@ -175,7 +186,7 @@ static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
           SmallVector<Value> idx = {bi, kh, rhsTransposed ? xi : ri,
                                     rhsTransposed ? ri : xi};
           Value r = tensor::ExtractOp::create(nb, nl, rhs, idx);
-          linalg::YieldOp::create(nb, nl, mulAdd(nb, nl, args[0], r, args[1]));
+          yieldMulAdd(nb, nl, ValueRange{args[0], r, args[1]});
         });
     return generic.getResult(0);
   }
@@ -195,12 +206,9 @@ static Value groupedContraction(OpBuilder &b, Location loc, Value lhs,
                                  projection(ctx, 6, {0, 1, 2, 3, 4})};
   iters.assign(5, IteratorType::parallel);
   iters.push_back(IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      b, loc, init.getType(), ValueRange{lhs5, rhs}, ValueRange{init}, maps,
-      iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
-        linalg::YieldOp::create(nb, nl,
-                                mulAdd(nb, nl, args[0], args[1], args[2]));
-      });
+  auto generic =
+      linalg::GenericOp::create(b, loc, init.getType(), ValueRange{lhs5, rhs},
+                                ValueRange{init}, maps, iters, yieldMulAdd);
   return collapseHeads(b, loc, generic.getResult(0));
 }
 
@@ -233,10 +241,7 @@ static Value epilogue(OpBuilder &b, Location loc, Value acc,
           v = arith::AddFOp::create(nb, nl, v, castToF32(nb, nl, args[1]));
         linalg::YieldOp::create(nb, nl, castFromF32(nb, nl, v, elt));
       });
-  Value result = generic.getResult(0);
-  if (result.getType() != resultType)
-    result = tensor::CastOp::create(b, loc, resultType, result);
-  return result;
+  return castToType(b, loc, generic.getResult(0), resultType);
 }
 
 //===----------------------------------------------------------------------===//
@@ -328,10 +333,8 @@ struct ScoresToLinalg : OpRewritePattern<ScoresOp> {
           }
           linalg::YieldOp::create(b, l, castFromF32(b, l, s, elt));
         });
-    Value result = generic.getResult(0);
-    if (result.getType() != resultType)
-      result = tensor::CastOp::create(rewriter, loc, resultType, result);
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, castToType(rewriter, loc, generic.getResult(0), resultType));
     return success();
   }
 };
@@ -415,9 +418,7 @@ struct SoftmaxToLinalg : OpRewritePattern<SoftmaxOp> {
               linalg::YieldOp::create(b, l, castFromF32(b, l, v, elt));
             })
             .getResult(0);
-    if (p.getType() != resultType)
-      p = tensor::CastOp::create(rewriter, loc, resultType, p);
-    rewriter.replaceOp(op, p);
+    rewriter.replaceOp(op, castToType(rewriter, loc, p, resultType));
     return success();
   }
 };
@@ -477,16 +478,9 @@ struct ProjectToLinalg : OpRewritePattern<ProjectOp> {
                                    projection(ctx, 5, {0, 1, 2, 3})};
     SmallVector<IteratorType> iters(4, IteratorType::parallel);
     iters.push_back(IteratorType::reduction);
-    Value acc = linalg::GenericOp::create(
-                    rewriter, loc, init.getType(), ValueRange{x, w3},
-                    ValueRange{init}, maps, iters,
-                    [](OpBuilder &b, Location l, ValueRange args) {
-                      Value prod =
-                          arith::MulFOp::create(b, l, castToF32(b, l, args[0]),
-                                                castToF32(b, l, args[1]));
-                      Value sum = arith::AddFOp::create(b, l, args[2], prod);
-                      linalg::YieldOp::create(b, l, sum);
-                    })
+    Value acc = linalg::GenericOp::create(rewriter, loc, init.getType(),
+                                          ValueRange{x, w3}, ValueRange{init},
+                                          maps, iters, yieldMulAdd)
                     .getResult(0);
     rewriter.replaceOp(op,
                        epilogue(rewriter, loc, acc, op.getResult().getType(),
@@ -528,16 +522,9 @@ struct OutputProjectToLinalg : OpRewritePattern<OutputProjectOp> {
                                    projection(ctx, 5, {0, 1, 2})};
     SmallVector<IteratorType> iters(3, IteratorType::parallel);
     iters.append(2, IteratorType::reduction);
-    Value acc = linalg::GenericOp::create(
-                    rewriter, loc, init.getType(), ValueRange{a, w3},
-                    ValueRange{init}, maps, iters,
-                    [](OpBuilder &b, Location l, ValueRange args) {
-                      Value prod =
-                          arith::MulFOp::create(b, l, castToF32(b, l, args[0]),
-                                                castToF32(b, l, args[1]));
-                      Value sum = arith::AddFOp::create(b, l, args[2], prod);
-                      linalg::YieldOp::create(b, l, sum);
-                    })
+    Value acc = linalg::GenericOp::create(rewriter, loc, init.getType(),
+                                          ValueRange{a, w3}, ValueRange{init},
+                                          maps, iters, yieldMulAdd)
                     .getResult(0);
     rewriter.replaceOp(op,
                        epilogue(rewriter, loc, acc, op.getResult().getType(),

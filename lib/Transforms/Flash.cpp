@@ -165,6 +165,20 @@ private:
     return v;
   }
 
+  /// The register-tile step of both contractions:
+  /// acc[r * N + c] += splat(scalars[r]) * vectors[c].
+  SmallVector<Value> fmaOuterProduct(ArrayRef<Value> scalars,
+                                     ArrayRef<Value> vectors, ValueRange acc) {
+    SmallVector<Value> next;
+    for (auto [r, x] : llvm::enumerate(scalars)) {
+      Value splatX = vector::BroadcastOp::create(b, loc, vecType, x);
+      for (auto [c, v] : llvm::enumerate(vectors))
+        next.push_back(vector::FMAOp::create(b, loc, splatX, v,
+                                             acc[r * vectors.size() + c]));
+    }
+    return next;
+  }
+
   void packQueries(Value qt);
   void computeScores(Value p, Value j0, Value nk);
   void maskScores(Value p, Value j0, Value nk);
@@ -254,16 +268,10 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
               for (int64_t c = 0; c < qv; ++c)
                 qvec.push_back(vector::LoadOp::create(
                     b, loc, vecType, qtBuf, ValueRange{dd, idx(c * w)}));
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < keyTile; ++r) {
-                Value kb = vector::BroadcastOp::create(
-                    b, loc, vecType,
-                    loadScalar(km, {bIdx, kvHead, keys[r], dd}));
-                for (int64_t c = 0; c < qv; ++c)
-                  next.push_back(vector::FMAOp::create(b, loc, kb, qvec[c],
-                                                       acc[r * qv + c]));
-              }
-              scf::YieldOp::create(b, loc, next);
+              SmallVector<Value> kElems;
+              for (int64_t r = 0; r < keyTile; ++r)
+                kElems.push_back(loadScalar(km, {bIdx, kvHead, keys[r], dd}));
+              scf::YieldOp::create(b, loc, fmaOuterProduct(kElems, qvec, acc));
             });
         for (int64_t r = 0; r < keyTile; ++r)
           for (int64_t c = 0; c < qv; ++c)
@@ -516,17 +524,12 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                   vvec.push_back(loadVector(
                       vm, {bIdx, kvHead, key, idx(e0 + c * w)},
                       e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w) : Value()));
-                SmallVector<Value> next;
-                for (int64_t ii = 0; ii < kQueryTile; ++ii) {
-                  Value pb = vector::BroadcastOp::create(
-                      b, loc, vecType,
-                      memref::LoadOp::create(b, loc, p,
-                                             ValueRange{r, add(i0, idx(ii))}));
-                  for (int64_t c = 0; c < vecs; ++c)
-                    next.push_back(vector::FMAOp::create(b, loc, pb, vvec[c],
-                                                         acc[ii * vecs + c]));
-                }
-                scf::YieldOp::create(b, loc, next);
+                SmallVector<Value> pElems;
+                for (int64_t ii = 0; ii < kQueryTile; ++ii)
+                  pElems.push_back(memref::LoadOp::create(
+                      b, loc, p, ValueRange{r, add(i0, idx(ii))}));
+                scf::YieldOp::create(b, loc,
+                                     fmaOuterProduct(pElems, vvec, acc));
               });
           for (int64_t ii = 0; ii < kQueryTile; ++ii)
             for (int64_t c = 0; c < vecs; ++c)
@@ -643,8 +646,8 @@ Value FlashKernelBuilder::build() {
 
   if (splits > 1)
     scf::ParallelOp::create(
-        b, loc, ValueRange{idx(0), idx(0), idx(0)}, ValueRange(ubs).take_front(3),
-        ValueRange{idx(1), idx(1), idx(1)},
+        b, loc, ValueRange{idx(0), idx(0), idx(0)},
+        ValueRange(ubs).take_front(3), ValueRange{idx(1), idx(1), idx(1)},
         [&](OpBuilder &, Location, ValueRange ivs) { emitCombine(ivs); });
 
   return bufferization::ToTensorOp::create(b, loc, rType, om,

@@ -69,10 +69,33 @@ constexpr int64_t kAccumulators = 12;
 constexpr int64_t kQueryTile = 4;
 constexpr int64_t kValueVectors = 3;
 
-/// Keys per S^T register tile.
+/// Keys per S^T register tile: kAccumulators / QV, or the largest divisor of
+/// the key block below it.
 static int64_t getKeyTile(const FlashOptions &options) {
-  return std::max<int64_t>(1, kAccumulators * options.vectorWidth /
-                                  options.queryBlock);
+  int64_t tile = std::max<int64_t>(1, kAccumulators * options.vectorWidth /
+                                          options.queryBlock);
+  while (options.keyBlock % tile)
+    --tile;
+  return tile;
+}
+
+/// The options for one op, with the automatic query block resolved: two
+/// vectors of rows for f32, eight for f16/bf16 (whose K/V blocks are widened
+/// once per task, which more rows amortize), never more vectors than the
+/// rows that share a kv head need (decoding has G rows per kv head).
+static FlashOptions resolveOptions(SdpaOp op, FlashOptions options) {
+  if (options.queryBlock > 0)
+    return options;
+  int64_t w = options.vectorWidth;
+  int64_t vectors = op.getQuery().getType().getElementType().isF32() ? 2 : 8;
+  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
+  if (!q.isDynamicDim(1) && !q.isDynamicDim(2) && !k.isDynamicDim(1) &&
+      k.getDimSize(1) > 0) {
+    int64_t rows = q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2);
+    vectors = std::clamp<int64_t>(llvm::divideCeil(rows, w), 1, vectors);
+  }
+  options.queryBlock = vectors * w;
+  return options;
 }
 
 /// Splits of the key range of each row block: what it takes to give `threads`
@@ -101,7 +124,12 @@ static int64_t getKeySplits(SdpaOp op, const FlashOptions &options) {
 class FlashKernelBuilder {
 public:
   FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
-                     const FlashOptions &options)
+                     const FlashOptions &opts)
+      : FlashKernelBuilder(b, loc, op, opts, resolveOptions(op, opts)) {}
+
+private:
+  FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
+                     const FlashOptions &, const FlashOptions &options)
       : b(b), loc(loc), op(op), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
         bk(options.keyBlock), keyTile(getKeyTile(options)),
@@ -114,6 +142,7 @@ public:
     dvPad = llvm::divideCeil(dv, w) * w;
   }
 
+public:
   /// Builds the kernel and returns the result tensor.
   Value build();
 
@@ -180,6 +209,7 @@ private:
   }
 
   void packQueries(Value qt);
+  void widenBlock(Value src, Value dst, Value j0, Value nk, int64_t width);
   void computeScores(Value p, Value j0, Value nk);
   void maskScores(Value p, Value j0, Value nk);
   SmallVector<Value> onlineSoftmax(Value p, Value o, Value alphaBuf, Value nk,
@@ -209,6 +239,8 @@ private:
   Value blockIdx;
   // Partial outputs, maxima and sums of the key splits.
   Value partialO, partialM, partialL;
+  // f32 copies of the current K and V blocks, for f16/bf16 inputs.
+  Value kBlock, vBlock;
 
   /// The (query head, query index) of a row.
   std::pair<Value, Value> rowToHeadQuery(Value row) {
@@ -250,6 +282,24 @@ void FlashKernelBuilder::packQueries(Value qt) {
       });
 }
 
+/// dst[r][:] = f32(src[b, kvHead, j0 + r, :]) for r < nk, whole vectors with
+/// zeros past `width`. Widening each K/V block once per task keeps the
+/// conversion out of the register tiles (there are no bf16 dot products on
+/// hosts without AVX-512 BF16).
+void FlashKernelBuilder::widenBlock(Value src, Value dst, Value j0, Value nk,
+                                    int64_t width) {
+  scf::ForOp::create(
+      b, loc, idx(0), nk, idx(1), ValueRange{},
+      [&](OpBuilder &, Location, Value r, ValueRange) {
+        for (int64_t e = 0; e < width; e += w) {
+          Value v = loadVector(src, {bIdx, kvHead, add(j0, r), idx(e)},
+                               e + w > width ? idx(width - e) : Value());
+          vector::StoreOp::create(b, loc, v, dst, ValueRange{r, idx(e)});
+        }
+        scf::YieldOp::create(b, loc);
+      });
+}
+
 /// P[r][:] = K[j0 + r] . Qt for r < nk, in tiles of keyTile keys. Rows of
 /// the last tile past nk read a clamped key and are ignored later.
 void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
@@ -270,7 +320,12 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
                     b, loc, vecType, qtBuf, ValueRange{dd, idx(c * w)}));
               SmallVector<Value> kElems;
               for (int64_t r = 0; r < keyTile; ++r)
-                kElems.push_back(loadScalar(km, {bIdx, kvHead, keys[r], dd}));
+                kElems.push_back(
+                    kBlock
+                        ? memref::LoadOp::create(
+                              b, loc, kBlock, ValueRange{add(jj, idx(r)), dd})
+                              .getResult()
+                        : loadScalar(km, {bIdx, kvHead, keys[r], dd}));
               scf::YieldOp::create(b, loc, fmaOuterProduct(kElems, qvec, acc));
             });
         for (int64_t r = 0; r < keyTile; ++r)
@@ -521,9 +576,15 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                 Value key = add(j0, r);
                 SmallVector<Value> vvec;
                 for (int64_t c = 0; c < vecs; ++c)
-                  vvec.push_back(loadVector(
-                      vm, {bIdx, kvHead, key, idx(e0 + c * w)},
-                      e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w) : Value()));
+                  vvec.push_back(
+                      vBlock ? vector::LoadOp::create(
+                                   b, loc, vecType, vBlock,
+                                   ValueRange{r, idx(e0 + c * w)})
+                                   .getResult()
+                             : loadVector(
+                                   vm, {bIdx, kvHead, key, idx(e0 + c * w)},
+                                   e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w)
+                                                         : Value()));
                 SmallVector<Value> pElems;
                 for (int64_t ii = 0; ii < kQueryTile; ++ii)
                   pElems.push_back(memref::LoadOp::create(
@@ -712,6 +773,11 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
   Value p = scratch({bk, bq});
   Value alphaBuf = scratch({bq});
   Value lBuf = scratch({bq});
+  kBlock = vBlock = nullptr;
+  if (!op.getQuery().getType().getElementType().isF32()) {
+    kBlock = scratch({bk, static_cast<int64_t>(llvm::divideCeil(d, w)) * w});
+    vBlock = scratch({bk, dvPad});
+  }
 
   packQueries(qtBuf);
   Value zero = splat(0.0);
@@ -729,6 +795,10 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
       b, loc, jStart, jEnd, idx(bk), init,
       [&](OpBuilder &, Location, Value j0, ValueRange state) {
         Value nk = minIdx(idx(bk), sub(jEnd, j0));
+        if (kBlock) {
+          widenBlock(km, kBlock, j0, nk, d);
+          widenBlock(vm, vBlock, j0, nk, dv);
+        }
         computeScores(p, j0, nk);
         maskScores(p, j0, nk);
         SmallVector<Value> next = onlineSoftmax(
@@ -851,19 +921,16 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
   void runOnOperation() override {
     FlashOptions options;
     options.vectorWidth = vectorWidth > 0 ? vectorWidth : getHostVectorWidth();
-    options.queryBlock = queryBlock > 0 ? queryBlock : 2 * options.vectorWidth;
+    options.queryBlock = queryBlock; // 0: chosen per op.
     options.keyBlock = keyBlock;
     options.keySplits = keySplits;
     options.threads = threads;
-    if (options.vectorWidth < 1 || options.queryBlock % options.vectorWidth ||
-        options.queryBlock % kQueryTile ||
-        options.keyBlock < getKeyTile(options) ||
-        options.keyBlock % getKeyTile(options)) {
+    if (options.vectorWidth < 4 || options.vectorWidth % 4 ||
+        options.queryBlock < 0 || options.queryBlock % options.vectorWidth ||
+        options.keyBlock < 1) {
       getOperation()->emitError()
-          << "attn-flash: query-block must be a multiple of vector-width and "
-             "of "
-          << kQueryTile << ", key-block a positive multiple of "
-          << getKeyTile(options);
+          << "attn-flash: vector-width must be a multiple of 4, query-block a "
+             "multiple of vector-width, key-block positive";
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;

@@ -2,7 +2,7 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 query-block=32 key-block=48}))" -split-input-file | FileCheck %s --check-prefix=W16
 // RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=12}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: attn-flash: query-block must be a multiple of vector-width and of 4, key-block a positive multiple of
+// BAD: error: attn-flash: vector-width must be a multiple of 4, query-block a multiple of vector-width, key-block positive
 
 // The kernel: read-only buffers in, one parallel loop over (batch, kv head,
 // row block), stack scratch per task, an online-softmax loop over key blocks
@@ -65,14 +65,18 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 
 // -----
 
-// bf16 inputs are widened as they are loaded; a boolean mask selects -inf;
-// softcap is a vector tanh; the result is truncated back to bf16.
+// bf16 queries are widened when packed, and each K/V block once per task
+// into f32 scratch (3 rows per kv head: one vector of rows); a boolean mask
+// selects -inf; softcap is a vector tanh; the result is truncated to bf16.
 // CHECK-LABEL: func.func @bf16_mask_softcap(
+// CHECK:         memref.alloca() : memref<16x8xf32>
 // CHECK:         arith.extf {{.*}} : bf16 to f32
+// CHECK:         scf.for
+// CHECK:           arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:           vector.store {{.*}} : memref<96x16xf32>, vector<8xf32>
 // CHECK:         math.tanh {{.*}} : vector<8xf32>
 // CHECK:         memref.load {{.*}} : memref<1x1x1x40xi1>
 // CHECK:         arith.select
-// CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:         arith.truncf {{.*}} : f32 to bf16
 func.func @bf16_mask_softcap(%q: tensor<1x4x3x16xbf16>, %k: tensor<1x4x40x16xbf16>, %v: tensor<1x4x40x16xbf16>, %m: tensor<1x1x1x40xi1>) -> tensor<1x4x3x16xbf16> {
   %o = attn.sdpa %q, %k, %v mask(%m) {softcap = 20.0 : f32} : (tensor<1x4x3x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x1x1x40xi1>) -> tensor<1x4x3x16xbf16>
@@ -108,11 +112,11 @@ func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) 
 // are split 4 ways; partial outputs, maxima and sums are combined by
 // log-sum-exp in a second parallel loop.
 // CHECK-LABEL: func.func @decode_split_keys(
-// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x16x64xf32>
-// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x16xf32>
+// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x8x64xf32>
+// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x8xf32>
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}, %[[S:.*]]) = {{.*}} to ({{.*}}, %c4{{.*}})
 // CHECK:           arith.ceildivui
-// CHECK:           vector.store {{.*}} : memref<4x?x?x?x16xf32>, vector<8xf32>
+// CHECK:           vector.store {{.*}} : memref<4x?x?x?x8xf32>, vector<8xf32>
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) =
 // CHECK:           arith.maximumf
 // CHECK:           math.exp

@@ -30,11 +30,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> queryBlock{
       *this, "query-block",
-      llvm::cl::desc("Queries per flash block (0: two vectors)"),
+      llvm::cl::desc("Rows per flash block (0: chosen per op)"),
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> keyBlock{
       *this, "key-block",
-      llvm::cl::desc("Keys per flash block (a multiple of 6)"),
+      llvm::cl::desc("Keys per flash block"),
       llvm::cl::init(96)};
   PassOptions::Option<int64_t> keySplits{
       *this, "key-splits",

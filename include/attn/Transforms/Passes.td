@@ -83,9 +83,11 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "f32 lanes per vector (0: the host's widest, 16 with AVX-512, 8 "
            "otherwise)">,
     Option<"queryBlock", "query-block", "int64_t", /*default=*/"0",
-           "Queries per block, a multiple of vector-width (0: 2 vectors)">,
+           "Rows (query head x query pairs) per block, a multiple of "
+           "vector-width (0: per op, up to 2 vectors for f32 and 8 for "
+           "f16/bf16)">,
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"96",
-           "Keys per block (a multiple of 6)">,
+           "Keys per block">,
     Option<"keySplits", "key-splits", "int64_t", /*default=*/"0",
            "Split each row block's keys across this many tasks, combined by "
            "log-sum-exp (0: automatic for static shapes with fewer row blocks "

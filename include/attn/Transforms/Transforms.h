@@ -17,9 +17,9 @@ namespace attn {
 struct FlashOptions {
   /// f32 lanes per vector.
   int64_t vectorWidth = 8;
-  /// Queries per block (a multiple of vectorWidth and of 4).
-  int64_t queryBlock = 16;
-  /// Keys per block (a multiple of the key tile).
+  /// Rows per block, a multiple of vectorWidth (0: chosen per op).
+  int64_t queryBlock = 0;
+  /// Keys per block.
   int64_t keyBlock = 96;
   /// Splits of each row block's key range across threads, combined by
   /// log-sum-exp (0: enough to give every thread work when the shapes are

@@ -464,8 +464,9 @@ SmallVector<int64_t> SoftmaxOp::getExpectedResultShape() {
 }
 
 std::optional<double> SoftmaxOp::getFlopCount() {
-  // Not a contraction: counted as zero so that stage graphs report the same
-  // attention FLOPs as the fused op.
+  // Only contractions count, as in the attention FLOP formula. (A stage graph
+  // counts weighted_sum over every key pair, since it cannot see the masks
+  // that scores applied; without causal/window it matches attn.sdpa.)
   return 0.0;
 }
 

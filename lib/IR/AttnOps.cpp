@@ -516,6 +516,30 @@ std::optional<double> OutputProjectOp::getFlopCount() {
   return 2.0 * *n * static_cast<double>(embed);
 }
 
+LogicalResult mlir::attn::checkIndexableShapes(Operation *op) {
+  auto check = [&](Type type) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank())
+      return true;
+    int64_t bytes = 8; // the widest element the lowerings index (f32 x 2)
+    for (int64_t d : shaped.getShape()) {
+      if (ShapedType::isDynamic(d))
+        continue;
+      std::optional<int64_t> product = llvm::checkedMul(bytes, d);
+      if (!product)
+        return false;
+      bytes = *product;
+    }
+    return true;
+  };
+  for (Type t :
+       llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (!check(t))
+      return op->emitOpError("has a tensor too large to index with 64 bits: ")
+             << t;
+  return success();
+}
+
 #include "attn/IR/AttnInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES

@@ -936,6 +936,8 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     SmallVector<SdpaOp> ops;
     getOperation()->walk([&](SdpaOp op) { ops.push_back(op); });
     for (SdpaOp op : ops) {
+      if (failed(checkIndexableShapes(op)))
+        return signalPassFailure();
       OpBuilder b(op);
       Value result = FlashKernelBuilder(b, op.getLoc(), op, options).build();
       op.getResult().replaceAllUsesWith(result);

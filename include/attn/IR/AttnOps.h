@@ -17,4 +17,15 @@
 #define GET_OP_CLASSES
 #include "attn/IR/AttnOps.h.inc"
 
+namespace mlir {
+namespace attn {
+
+/// Fails, with an error on `op`, when one of its tensors has more elements
+/// (or bytes) than a 64-bit index can address. Lowerings call it before
+/// emitting index arithmetic.
+LogicalResult checkIndexableShapes(Operation *op);
+
+} // namespace attn
+} // namespace mlir
+
 #endif // ATTN_IR_ATTNOPS_H

@@ -537,6 +537,14 @@ struct ConvertAttnToLinalgPass
     : attn::impl::ConvertAttnToLinalgPassBase<ConvertAttnToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    WalkResult tooLarge = getOperation()->walk([](Operation *op) {
+      if (isa<AttnDialect>(op->getDialect()) &&
+          failed(checkIndexableShapes(op)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (tooLarge.wasInterrupted())
+      return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<AttnDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -408,28 +408,39 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
                             idx(lo)),
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, diagMax,
                             idx(hi)));
-  auto vecIdx = VectorType::get({w}, b.getI64Type());
+  // Lane arithmetic in i32 (one register per 8 lanes on AVX2) when every
+  // diagonal offset fits, else i64.
+  RankedTensorType qType = op.getQuery().getType();
+  RankedTensorType kType = op.getKey().getType();
+  bool narrow = !qType.isDynamicDim(2) && !kType.isDynamicDim(2) &&
+                qType.getDimSize(2) < (int64_t(1) << 30) &&
+                kType.getDimSize(2) < (int64_t(1) << 30);
+  Type laneInt = narrow ? b.getI32Type() : b.getI64Type();
+  if (narrow) {
+    lo = std::max<int64_t>(lo, std::numeric_limits<int32_t>::min());
+    hi = std::min<int64_t>(hi, std::numeric_limits<int32_t>::max());
+  }
+  auto vecIdx = VectorType::get({w}, laneInt);
   scf::IfOp::create(
       b, loc, inside,
       [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc); },
       [&](OpBuilder &, Location) {
         // The query index of each lane: (q0 + c*W + lane) mod Sq.
-        Value q0i = arith::IndexCastOp::create(b, loc, b.getI64Type(), q0);
+        Value q0i = arith::IndexCastOp::create(b, loc, laneInt, q0);
         Value sqV = vector::BroadcastOp::create(
-            b, loc, vecIdx,
-            arith::IndexCastOp::create(b, loc, b.getI64Type(), sq));
-        Value offI = arith::IndexCastOp::create(b, loc, b.getI64Type(), offset);
-        SmallVector<int64_t> laneIds(w);
+            b, loc, vecIdx, arith::IndexCastOp::create(b, loc, laneInt, sq));
+        Value offI = arith::IndexCastOp::create(b, loc, laneInt, offset);
+        SmallVector<Attribute> laneIds;
         for (int64_t i = 0; i < w; ++i)
-          laneIds[i] = i;
+          laneIds.push_back(b.getIntegerAttr(laneInt, i));
         Value iota = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(vecIdx, ArrayRef<int64_t>(laneIds)));
+            b, loc, DenseElementsAttr::get(vecIdx, laneIds));
         Value loV = vector::BroadcastOp::create(
             b, loc, vecIdx,
-            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(lo)));
+            arith::ConstantOp::create(b, loc, b.getIntegerAttr(laneInt, lo)));
         Value hiV = vector::BroadcastOp::create(
             b, loc, vecIdx,
-            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(hi)));
+            arith::ConstantOp::create(b, loc, b.getIntegerAttr(laneInt, hi)));
         Value negInfV = splat(-std::numeric_limits<double>::infinity());
         SmallVector<Value> laneQuery;
         for (int64_t c = 0; c < qv; ++c) {
@@ -439,15 +450,14 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
                   b, loc, vecIdx,
                   arith::AddIOp::create(
                       b, loc, q0i,
-                      arith::ConstantOp::create(b, loc,
-                                                b.getI64IntegerAttr(c * w)))));
+                      arith::ConstantOp::create(
+                          b, loc, b.getIntegerAttr(laneInt, c * w)))));
           laneQuery.push_back(arith::RemUIOp::create(b, loc, rowsV, sqV));
         }
         scf::ForOp::create(
             b, loc, idx(0), nk, idx(1), ValueRange{},
             [&](OpBuilder &, Location, Value r, ValueRange) {
-              Value j = arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                                   add(j0, r));
+              Value j = arith::IndexCastOp::create(b, loc, laneInt, add(j0, r));
               // diag = j - i - offset, for each lane's query index i.
               Value baseV = vector::BroadcastOp::create(
                   b, loc, vecIdx, arith::SubIOp::create(b, loc, j, offI));

@@ -54,9 +54,9 @@ func.func @gqa(%q: tensor<2x8x40x64xf32>, %k: tensor<2x2x300x64xf32>, %v: tensor
 // CHECK:           scf.for
 // CHECK:             scf.if
 // CHECK-NEXT:        } else {
-// CHECK:               arith.remui {{.*}} : vector<8xi64>
-// CHECK:               arith.cmpi sge, {{.*}} : vector<8xi64>
-// CHECK:               arith.cmpi sle, {{.*}} : vector<8xi64>
+// CHECK:               arith.remui {{.*}} : vector<8xi32>
+// CHECK:               arith.cmpi sge, {{.*}} : vector<8xi32>
+// CHECK:               arith.cmpi sle, {{.*}} : vector<8xi32>
 // CHECK:               arith.select {{.*}} : vector<8xi1>, vector<8xf32>
 func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v: tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32> {
   %o = attn.sdpa %q, %k, %v {causal, window = array<i64: 16, 0>} : (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32>

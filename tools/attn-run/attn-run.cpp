@@ -387,6 +387,8 @@ static int run(int argc, char **argv) {
   ExecutorOptions options;
   options.pipeline = pipelineName;
   options.threads = numThreads;
+  // The reference lowering has no parallel loops.
+  unsigned reportedThreads = pipelineName == "reference" ? 1 : numThreads;
   auto exec = Executor::create(*module, name, options);
   if (!exec)
     return reportError(llvm::toString(exec.takeError()));
@@ -453,7 +455,7 @@ static int run(int argc, char **argv) {
     llvm::json::Object obj;
     obj["entry"] = name;
     obj["pipeline"] = pipelineName.getValue();
-    obj["threads"] = static_cast<int64_t>(numThreads);
+    obj["threads"] = static_cast<int64_t>(reportedThreads);
     llvm::json::Array outs;
     for (HostTensor &out : *outputs) {
       llvm::json::Array shape;
@@ -497,7 +499,7 @@ static int run(int argc, char **argv) {
     llvm::outs() << llvm::json::Value(std::move(obj)) << "\n";
   } else {
     llvm::outs() << "entry @" << name << "  pipeline " << pipelineName
-                 << "  threads " << numThreads << "\n";
+                 << "  threads " << reportedThreads << "\n";
     for (auto [i, out] : llvm::enumerate(*outputs))
       llvm::outs() << "result " << i << ": " << out.describe()
                    << (i < outputPaths.size() ? "  -> " + outputPaths[i]

@@ -40,6 +40,12 @@ llvm_config.with_environment(
 if os.path.exists(os.path.join(config.attn_obj_root, "lib", "AttnPlugin.so")):
     config.available_features.add("plugin")
 
+package_dir = os.path.join(config.attn_obj_root, "python", "attn_mlir")
+if os.path.isdir(package_dir) and any(
+    f.startswith("_attn_mlir") for f in os.listdir(package_dir)
+):
+    config.available_features.add("python-package")
+
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):
     config.available_features.add("attn-run")

@@ -132,21 +132,34 @@ public:
       auto tensor = HostTensor::allocate(kind, shape);
       if (!tensor)
         throw std::runtime_error(llvm::toString(tensor.takeError()));
-      // Gather into a dense row-major copy, whatever the strides.
+      // A dense row-major copy: one memcpy when the buffer is C-contiguous,
+      // else gathered element by element.
       size_t elt = getElementSize(kind);
       int64_t n = tensor->getNumElements();
-      llvm::SmallVector<int64_t> idx(shape.size(), 0);
       auto *dst = static_cast<char *>(tensor->getData());
       const auto *src = static_cast<const char *>(info.ptr);
-      for (int64_t e = 0; e < n; ++e) {
-        int64_t offset = 0;
-        for (size_t d = 0; d < shape.size(); ++d)
-          offset += idx[d] * info.strides[d];
-        std::memcpy(dst + e * elt, src + offset, elt);
-        for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-          if (++idx[d] < shape[d])
-            break;
-          idx[d] = 0;
+      bool contiguous = true;
+      int64_t expected = static_cast<int64_t>(elt);
+      for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+        if (shape[d] != 1 && info.strides[d] != expected)
+          contiguous = false;
+        expected *= shape[d];
+      }
+      if (contiguous) {
+        std::memcpy(dst, src, n * elt);
+      } else {
+        llvm::SmallVector<int64_t> idx(shape.size(), 0);
+        for (int64_t e = 0; e < n; ++e) {
+          int64_t offset = 0;
+          for (size_t d = 0; d < shape.size(); ++d)
+            offset += idx[d] * info.strides[d];
+          std::memcpy(dst + e * elt, src + offset, elt);
+          for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0;
+               --d) {
+            if (++idx[d] < shape[d])
+              break;
+            idx[d] = 0;
+          }
         }
       }
       inputs.push_back(std::move(*tensor));

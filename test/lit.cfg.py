@@ -46,6 +46,16 @@ if os.path.isdir(package_dir) and any(
 ):
     config.available_features.add("python-package")
 
+try:
+    subprocess.check_call(
+        [config.python_executable, "-c", "import pytest"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    config.available_features.add("pytest")
+except (OSError, subprocess.CalledProcessError):
+    pass
+
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):
     config.available_features.add("attn-run")

@@ -29,7 +29,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-tools = ["attn-opt", "attn-run", "mlir-opt"]
+tools = ["attn-opt", "attn-run", "attn-compile", "mlir-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
@@ -55,6 +55,16 @@ try:
     config.available_features.add("pytest")
 except (OSError, subprocess.CalledProcessError):
     pass
+
+# A C compiler and the OpenMP runtime for ahead-of-time objects.
+cc = os.path.join(config.llvm_tools_dir, "clang")
+if os.path.exists(cc):
+    config.available_features.add("cc")
+    config.substitutions.append(("%cc", cc))
+    libdir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+    config.substitutions.append(
+        ("%omp_link", f"-L{libdir} -lomp -Wl,-rpath,{libdir}")
+    )
 
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):

@@ -278,23 +278,9 @@ static LogicalResult parsePipelineText(StringRef text, OpPassManager &pm,
   return parsePassPipeline(trimmed, pm, errs);
 }
 
-Expected<std::unique_ptr<Executor>>
-Executor::create(ModuleOp module, StringRef entryName,
-                 const ExecutorOptions &options) {
-  static std::once_flag initTargets;
-  std::call_once(initTargets, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
-
-  Expected<func::FuncOp> entryOrErr = findEntry(module, entryName);
-  if (!entryOrErr)
-    return entryOrErr.takeError();
-  auto exec = std::unique_ptr<Executor>(new Executor());
-  exec->entryName = entryOrErr->getSymName().str();
-  exec->inputs = getInputSignature(*entryOrErr);
-  exec->results = getResultSignature(*entryOrErr);
-
+Expected<OwningOpRef<ModuleOp>>
+attn::lowerToLLVM(ModuleOp module, StringRef entryName,
+                  const ExecutorOptions &options) {
   OwningOpRef<ModuleOp> lowered = module.clone();
   MLIRContext *ctx = lowered->getContext();
   registerBuiltinDialectTranslation(*ctx);
@@ -304,7 +290,7 @@ Executor::create(ModuleOp module, StringRef entryName,
 
   // A C-compatible wrapper taking descriptor pointers, and read-only inputs
   // so that repeated calls see the same data.
-  auto entry = lowered->lookupSymbol<func::FuncOp>(exec->entryName);
+  auto entry = lowered->lookupSymbol<func::FuncOp>(entryName);
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
   for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
     entry.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
@@ -348,6 +334,33 @@ Executor::create(ModuleOp module, StringRef entryName,
                              "LLVM dialect: '%s' remains",
                              options.pipeline.c_str(),
                              leftover->getName().getStringRef().str().c_str());
+
+  return lowered;
+}
+
+Expected<std::unique_ptr<Executor>>
+Executor::create(ModuleOp module, StringRef entryName,
+                 const ExecutorOptions &options) {
+  static std::once_flag initTargets;
+  std::call_once(initTargets, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+
+  Expected<func::FuncOp> entryOrErr = findEntry(module, entryName);
+  if (!entryOrErr)
+    return entryOrErr.takeError();
+  auto exec = std::unique_ptr<Executor>(new Executor());
+  exec->entryName = entryOrErr->getSymName().str();
+  exec->inputs = getInputSignature(*entryOrErr);
+  exec->results = getResultSignature(*entryOrErr);
+
+  Expected<OwningOpRef<ModuleOp>> loweredOrErr =
+      lowerToLLVM(module, exec->entryName, options);
+  if (!loweredOrErr)
+    return loweredOrErr.takeError();
+  OwningOpRef<ModuleOp> lowered = std::move(*loweredOrErr);
+  DiagnosticCapture capture(lowered->getContext());
 
   static const std::string runnerUtils =
       std::string(ATTN_MLIR_LIB_DIR) + "/libmlir_c_runner_utils.so";

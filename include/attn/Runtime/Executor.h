@@ -62,6 +62,13 @@ struct ExecutorOptions {
   unsigned threads = 0;
 };
 
+/// Lowers a clone of `module` with the options' pipeline to the LLVM (and
+/// OpenMP) dialect, with a C interface (`_mlir_ciface_<entry>`, memref
+/// descriptors by pointer) on `entry`, whose inputs are read-only.
+llvm::Expected<OwningOpRef<ModuleOp>>
+lowerToLLVM(ModuleOp module, llvm::StringRef entry,
+            const ExecutorOptions &options);
+
 class Executor {
 public:
   ~Executor();

@@ -66,6 +66,16 @@ if os.path.exists(cc):
         ("%omp_link", f"-L{libdir} -lomp -Wl,-rpath,{libdir}")
     )
 
+# Building an out-of-tree consumer of the installed package.
+import shutil
+
+cmake = shutil.which("cmake")
+cxx = os.path.join(config.llvm_tools_dir, "clang++")
+if cmake and os.path.exists(cxx) and shutil.which("ninja"):
+    config.available_features.add("cmake")
+    config.substitutions.append(("%cmake", cmake))
+    config.substitutions.append(("%cxx", cxx))
+
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):
     config.available_features.add("attn-run")

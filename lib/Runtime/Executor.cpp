@@ -18,11 +18,14 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -108,6 +111,22 @@ static Expected<TensorSignature> getSignature(Type type, StringRef what) {
                              typeToString(tensorType.getElementType()).c_str());
   return TensorSignature{*kind, llvm::to_vector(tensorType.getShape()),
                          typeToString(type)};
+}
+
+Expected<OwningOpRef<ModuleOp>> attn::parseModuleFile(StringRef path,
+                                                      MLIRContext *context) {
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (!file)
+    return createStringError("cannot read '%s': %s", path.str().c_str(),
+                             file.getError().message().c_str());
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  DiagnosticCapture capture(context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, context);
+  if (!module)
+    return createStringError(
+        capture.takeError(("cannot parse '" + path + "'").str()));
+  return module;
 }
 
 Expected<func::FuncOp> attn::findEntry(ModuleOp module, StringRef name) {

@@ -224,19 +224,11 @@ int main(int argc, char **argv) {
     return fail("no output file (-o kernel.o)");
 
   MLIRContext context(registry);
-  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
-  if (!file)
-    return fail("cannot read '" + inputFile +
-                "': " + file.getError().message());
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module;
-  {
-    DiagnosticCapture capture(&context);
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
-      return fail(capture.takeError("cannot parse '" + inputFile + "'"));
-  }
+  auto parsed = parseModuleFile(inputFile, &context);
+  if (!parsed)
+    return fail(llvm::toString(parsed.takeError()));
+  OwningOpRef<ModuleOp> module = std::move(*parsed);
+
   auto entry = findEntry(*module, entryName);
   if (!entry)
     return fail(llvm::toString(entry.takeError()));

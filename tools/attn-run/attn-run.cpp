@@ -89,7 +89,8 @@ static cl::list<std::string>
 static cl::opt<std::string> pipelineName(
     "pipeline",
     cl::desc("Lowering: 'cpu' (default; --attn-cpu-pipeline: fused, tiled, "
-             "vectorized, multi-threaded flash kernel), 'reference' (--convert-attn-to-linalg and a plain "
+             "vectorized, multi-threaded flash kernel), 'reference' "
+             "(--convert-attn-to-linalg and a plain "
              "loop lowering: unfused, materializes the scores), or a pass "
              "pipeline 'builtin.module(...)' that ends in the LLVM dialect"),
     cl::init("cpu"), cl::cat(runCategory));
@@ -345,20 +346,10 @@ static int run(int argc, char **argv) {
 
   MLIRContext context(registry);
   context.allowUnregisteredDialects(false);
-  std::string fileError;
-  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
-  if (!file)
-    return reportError("cannot read '" + inputFile +
-                       "': " + file.getError().message());
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module;
-  {
-    DiagnosticCapture capture(&context);
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
-      return reportError(capture.takeError("cannot parse '" + inputFile + "'"));
-  }
+  auto parsed = parseModuleFile(inputFile, &context);
+  if (!parsed)
+    return reportError(llvm::toString(parsed.takeError()));
+  OwningOpRef<ModuleOp> module = std::move(*parsed);
 
   auto entry = findEntry(*module, entryName);
   if (!entry)

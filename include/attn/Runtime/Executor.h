@@ -37,6 +37,11 @@ struct TensorSignature {
   std::string typeString;
 };
 
+/// Reads and parses an MLIR file (`-` for stdin); errors are one line,
+/// `file:line:col: message` for parse errors.
+llvm::Expected<OwningOpRef<ModuleOp>> parseModuleFile(llvm::StringRef path,
+                                                      MLIRContext *context);
+
 /// Finds the entry: `name` when non-empty, else the only public function,
 /// else `main`. Checks that it takes and returns ranked tensors of f32, f16,
 /// bf16 or i1.

@@ -88,6 +88,9 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   flashOptions.keySplits = options.keySplits;
   flashOptions.threads = options.threads;
   pm.addPass(createAttnFlashPass(flashOptions));
+  AttnTileProjectionsPassOptions projectionOptions;
+  projectionOptions.vectorWidth = options.vectorWidth;
+  pm.addPass(createAttnTileProjectionsPass(projectionOptions));
   // Stages that did not fuse, and the projections.
   pm.addPass(createConvertAttnToLinalgPass());
   buildLoopsToLLVMPipeline(pm, /*parallel=*/true, options.threads);

@@ -65,6 +65,8 @@ block("mha_bias", 2, 24, 64, 4, 4, 16)
 block("mha_no_bias_causal", 1, 17, 48, 3, 3, 16, causal=True, bias=False)
 block("gqa_bias", 2, 20, 64, 8, 2, 8)
 block("dynamic_batch_seq", 2, 19, 32, 2, 2, 16, dynamic=True, causal=True)
+block("odd_dims", 2, 13, 44, 3, 3, 12, causal=True)
+block("odd_dims_gqa_no_bias", 1, 7, 20, 4, 2, 6, bias=False)
 block("f16", 1, 16, 64, 4, 2, 16, dtype="f16")
 block("bf16", 1, 16, 64, 4, 4, 16, dtype="bf16", causal=True)
 

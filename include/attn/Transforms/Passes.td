@@ -103,6 +103,29 @@ def AttnFlashPass : Pass<"attn-flash"> {
   ];
 }
 
+def AttnTileProjectionsPass : Pass<"attn-tile-projections"> {
+  let summary = "Lower attn.project and attn.output_project to tiled CPU matmuls";
+  let description = [{
+    Each projection becomes a register-blocked, parallel matmul on buffers:
+    the weight (`torch.nn.Linear` layout `[N, K]`) is packed once per call
+    into `[K, N]` f32 with its rows padded to whole vectors, and
+    `scf.parallel` tasks compute tiles of 6 rows x 2 vectors of outputs
+    (12 accumulators; input elements broadcast, packed weight rows loaded),
+    add the bias and store straight into the head-split `[B, H, S, D]`
+    (`attn.project`) or merged `[B, S, E]` (`attn.output_project`) result.
+    Accumulation is f32 whatever the element type.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes per vector (0: the host's widest)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
   let summary = "Expand exp and tanh into vectorizable polynomials";
   let description = [{

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 lld-22 libomp-22-dev
   cmake ninja-build python3 python3-numpy pybind11-dev python3-dev
-  libopenblas-dev python3-pytest
+  libopenblas-dev python3-pytest python3-torch
 )
 
 missing=()

@@ -7,7 +7,7 @@ import torch
 
 import attn_mlir
 
-__all__ = ["sdpa", "mha"]
+__all__ = ["sdpa", "mha", "Attention"]
 
 
 def _to_numpy(t):
@@ -48,3 +48,27 @@ def mha(x, wq, wk, wv, wo, bq=None, bk=None, bv=None, bo=None, *,
         kv=_to_numpy(kv), mask=_to_numpy(mask), causal=causal, scale=scale,
         window=window, softcap=softcap)
     return _to_torch(out, x.dtype)
+
+
+class Attention:
+    """An attention block built from a module's torch.nn.Linear layers
+    (query, key, value and output projections), compiled into one attn
+    function (cached per input shape) and called on tensors:
+
+        f = Attention(m.q_proj, m.k_proj, m.v_proj, m.out_proj, num_heads=8)
+        y = f(x)               # self attention
+        y = f(x, kv=memory)    # cross attention
+    """
+
+    def __init__(self, q, k, v, out, *, num_heads, num_kv_heads=None,
+                 causal=False, scale=None, window=None, softcap=None):
+        self._weights = [q.weight, k.weight, v.weight, out.weight]
+        self._biases = [getattr(layer, "bias", None) for layer in (q, k, v, out)]
+        self._options = dict(num_heads=num_heads, num_kv_heads=num_kv_heads,
+                             causal=causal, scale=scale, window=window,
+                             softcap=softcap)
+
+    def __call__(self, x, kv=None, mask=None):
+        with torch.no_grad():
+            return mha(x, *self._weights, *self._biases, kv=kv, mask=mask,
+                       **self._options)

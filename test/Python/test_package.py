@@ -179,3 +179,32 @@ def test_torch_matches_explicit_formula():
         a = torch.softmax(qh @ kh.transpose(-1, -2) / 8 ** 0.5, -1) @ vh
         want = lin[3](a.transpose(1, 2).reshape(2, 10, 32))
     assert torch.allclose(got, want, atol=1e-4)
+
+
+def test_torch_attention_from_module_layers():
+    torch = pytest.importorskip("torch")
+    import attn_mlir.torch as at
+
+    class Seed002MHA(torch.nn.Module):  # article 002, fixed (matmul), unscaled
+        def __init__(self, e, h):
+            super().__init__()
+            self.h, self.d = h, e // h
+            self.q_proj, self.k_proj, self.v_proj, self.out_proj = (
+                torch.nn.Linear(e, e) for _ in range(4))
+
+        def forward(self, query, key, value):
+            b = query.shape[0]
+            split = lambda t: t.view(b, -1, self.h, self.d).transpose(1, 2)
+            q, k, v = (split(self.q_proj(query)), split(self.k_proj(key)),
+                       split(self.v_proj(value)))
+            p = torch.softmax(q @ k.transpose(3, 2), dim=-1)
+            return self.out_proj((p @ v).transpose(1, 2).reshape(b, -1, self.h * self.d))
+
+    m = Seed002MHA(64, 4).eval()
+    f = at.Attention(m.q_proj, m.k_proj, m.v_proj, m.out_proj, num_heads=4,
+                     scale=1.0)
+    tgt, memory = torch.randn(2, 12, 64) * 0.3, torch.randn(2, 20, 64) * 0.3
+    with torch.no_grad():
+        assert torch.allclose(f(tgt, kv=memory), m(tgt, memory, memory),
+                              atol=1e-5)
+        assert torch.allclose(f(tgt), m(tgt, tgt, tgt), atol=1e-5)

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The seed self-attention block (article 003: q/k/v projections, 1/sqrt(d)
+scaled multi-head attention, output projection) at realistic sizes, compiled
+by attn-mlir (`cpu` pipeline, through attn_mlir.torch.Attention) against the
+same module in PyTorch eager, measured in the same run.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/seeds.py
+"""
+
+import argparse
+import os
+import time
+
+import torch
+
+import attn_mlir.torch as at
+
+
+class SelfAttention(torch.nn.Module):
+    """Article 003's module with its head split fixed (see docs/seeds.md)."""
+
+    def __init__(self, d_model, n_heads):
+        super().__init__()
+        self.h, self.d = n_heads, d_model // n_heads
+        self.W_q, self.W_k, self.W_v, self.fc = (
+            torch.nn.Linear(d_model, d_model) for _ in range(4))
+
+    def forward(self, x):
+        b, l, _ = x.shape
+        split = lambda t: t.view(b, l, self.h, self.d).transpose(1, 2)
+        q, k, v = split(self.W_q(x)), split(self.W_k(x)), split(self.W_v(x))
+        p = torch.softmax(q @ k.transpose(-2, -1) / self.d ** 0.5, dim=-1)
+        return self.fc((p @ v).transpose(1, 2).reshape(b, l, self.h * self.d))
+
+
+def median_seconds(fn, runs):
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--batch", type=int, default=4)
+    args = p.parse_args()
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"{os.cpu_count()} cores")
+    rows = []
+    for d_model, heads in ((512, 8), (1024, 16)):
+        for seq in (512, 2048):
+            m = SelfAttention(d_model, heads).eval()
+            x = torch.randn(args.batch, seq, d_model)
+            f = at.Attention(m.W_q, m.W_k, m.W_v, m.fc, num_heads=heads)
+            with torch.no_grad():
+                err = ((f(x) - m(x)).norm() / m(x).norm()).item()
+                t_attn = median_seconds(lambda: f(x), args.runs)
+                t_torch = median_seconds(lambda: m(x), args.runs)
+            flops = (4 * 2 * args.batch * seq * d_model * d_model
+                     + 2 * args.batch * heads * seq * seq * 2 * (d_model // heads))
+            rows.append((d_model, heads, seq, t_attn * 1e3, t_torch * 1e3,
+                         flops / t_attn / 1e9, flops / t_torch / 1e9,
+                         t_torch / t_attn, err))
+            print(rows[-1], flush=True)
+    print()
+    print("| d_model | heads | S | attn-mlir ms | torch eager ms | attn-mlir GFLOP/s "
+          "| torch GFLOP/s | speedup | rel. L2 diff |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.1f} "
+              f"| {r[6]:.1f} | {r[7]:.2f}x | {r[8]:.1e} |")
+    print(f"\nbatch {args.batch}; FLOPs = 4 projections + attention (QK^T and PV).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The seed self-attention block (article 003: q/k/v projections, 1/sqrt(d)
-scaled multi-head attention, output projection) at realistic sizes, compiled
+"""The seed attention blocks with projections (article 003's self attention,
+article 002's unscaled cross attention) at realistic sizes, compiled
 by attn-mlir (`cpu` pipeline, through attn_mlir.torch.Attention) against the
 same module in PyTorch eager, measured in the same run.
 
@@ -33,6 +33,25 @@ class SelfAttention(torch.nn.Module):
         return self.fc((p @ v).transpose(1, 2).reshape(b, l, self.h * self.d))
 
 
+class CrossAttention(torch.nn.Module):
+    """Article 002's MultiHeadAttention (matmul instead of bmm, unscaled as
+    written), used as encoder-decoder cross attention."""
+
+    def __init__(self, e, h):
+        super().__init__()
+        self.h, self.d = h, e // h
+        self.q_proj, self.k_proj, self.v_proj, self.out_proj = (
+            torch.nn.Linear(e, e) for _ in range(4))
+
+    def forward(self, query, memory):
+        b = query.shape[0]
+        split = lambda t: t.view(b, -1, self.h, self.d).transpose(1, 2)
+        q, k, v = (split(self.q_proj(query)), split(self.k_proj(memory)),
+                   split(self.v_proj(memory)))
+        p = torch.softmax(q @ k.transpose(3, 2), dim=-1)
+        return self.out_proj((p @ v).transpose(1, 2).reshape(b, -1, self.h * self.d))
+
+
 def median_seconds(fn, runs):
     fn()
     times = []
@@ -53,28 +72,39 @@ def main():
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"{os.cpu_count()} cores")
     rows = []
-    for d_model, heads in ((512, 8), (1024, 16)):
-        for seq in (512, 2048):
-            m = SelfAttention(d_model, heads).eval()
-            x = torch.randn(args.batch, seq, d_model)
-            f = at.Attention(m.W_q, m.W_k, m.W_v, m.fc, num_heads=heads)
-            with torch.no_grad():
-                err = ((f(x) - m(x)).norm() / m(x).norm()).item()
-                t_attn = median_seconds(lambda: f(x), args.runs)
-                t_torch = median_seconds(lambda: m(x), args.runs)
-            flops = (4 * 2 * args.batch * seq * d_model * d_model
-                     + 2 * args.batch * heads * seq * seq * 2 * (d_model // heads))
-            rows.append((d_model, heads, seq, t_attn * 1e3, t_torch * 1e3,
-                         flops / t_attn / 1e9, flops / t_torch / 1e9,
-                         t_torch / t_attn, err))
-            print(rows[-1], flush=True)
+    for module in ("003 self", "002 cross"):
+        for d_model, heads in ((512, 8), (1024, 16)):
+            for seq in (512, 2048):
+                x = torch.randn(args.batch, seq, d_model) * 0.1
+                if module == "003 self":
+                    m = SelfAttention(d_model, heads).eval()
+                    f = at.Attention(m.W_q, m.W_k, m.W_v, m.fc, num_heads=heads)
+                    run_attn, run_torch = (lambda: f(x)), (lambda: m(x))
+                else:
+                    m = CrossAttention(d_model, heads).eval()
+                    f = at.Attention(m.q_proj, m.k_proj, m.v_proj, m.out_proj,
+                                     num_heads=heads, scale=1.0)
+                    mem = torch.randn(args.batch, seq, d_model) * 0.1
+                    run_attn = lambda: f(x, kv=mem)
+                    run_torch = lambda: m(x, mem)
+                with torch.no_grad():
+                    want = run_torch()
+                    err = ((run_attn() - want).norm() / want.norm()).item()
+                    t_attn = median_seconds(run_attn, args.runs)
+                    t_torch = median_seconds(run_torch, args.runs)
+                flops = (4 * 2 * args.batch * seq * d_model * d_model
+                         + 2 * args.batch * heads * seq * seq * 2 * (d_model // heads))
+                rows.append((module, d_model, heads, seq, t_attn * 1e3,
+                             t_torch * 1e3, flops / t_attn / 1e9,
+                             flops / t_torch / 1e9, t_torch / t_attn, err))
+                print(rows[-1], flush=True)
     print()
-    print("| d_model | heads | S | attn-mlir ms | torch eager ms | attn-mlir GFLOP/s "
-          "| torch GFLOP/s | speedup | rel. L2 diff |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| module | d_model | heads | S | attn-mlir ms | torch eager ms "
+          "| attn-mlir GFLOP/s | torch GFLOP/s | speedup | rel. L2 diff |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.1f} | {r[5]:.1f} "
-              f"| {r[6]:.1f} | {r[7]:.2f}x | {r[8]:.1e} |")
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]:.1f} | {r[5]:.1f} "
+              f"| {r[6]:.1f} | {r[7]:.1f} | {r[8]:.2f}x | {r[9]:.1e} |")
     print(f"\nbatch {args.batch}; FLOPs = 4 projections + attention (QK^T and PV).")
 
 

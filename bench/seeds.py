@@ -13,7 +13,57 @@ import time
 
 import torch
 
+import numpy as np
+
+import attn_mlir
 import attn_mlir.torch as at
+
+
+def t2n(t):
+    return t.detach().numpy()
+
+
+def linear_args(*layers):
+    return [a for l in layers for a in (t2n(l.weight), t2n(l.bias))]
+
+
+def seed_ir(kind, b, s, e, h):
+    """attn IR of articles 000 (span over X itself), 001 (one head with
+    key size e/2 and value size e) and 004 (masked heads, unscaled, no
+    output projection) at these sizes."""
+    x = f"tensor<{b}x{s}x{e}xf32>"
+    if kind == "000":
+        t = f"tensor<{b}x1x{s}x{e}xf32>"
+        m = f"tensor<1x1x1x{s}xi1>"
+        return (f"func.func @f(%x: {t}, %m: {m}) -> {t} {{\n"
+                f"  %o = attn.sdpa %x, %x, %x mask(%m) {{scale = 1.0 : f32}} : ({t}, {t}, {t}, {m}) -> {t}\n"
+                f"  return %o : {t}\n}}\n")
+    if kind == "001":
+        dk, dv = e // 2, e
+        tq, tv = f"tensor<{b}x1x{s}x{dk}xf32>", f"tensor<{b}x1x{s}x{dv}xf32>"
+        args = (f"%x: {x}, %wq: tensor<{dk}x{e}xf32>, %bq: tensor<{dk}xf32>, "
+                f"%wk: tensor<{dk}x{e}xf32>, %bk: tensor<{dk}xf32>, "
+                f"%wv: tensor<{dv}x{e}xf32>, %bv: tensor<{dv}xf32>")
+        proj = lambda n, wt, bt, rt: (
+            f"  %{n} = attn.project %x, %w{n} bias(%b{n}) {{num_heads = 1 : i64}} : ({x}, {wt}, {bt}) -> {rt}\n")
+        return (f"func.func @f({args}) -> {tv} {{\n"
+                + proj("q", f"tensor<{dk}x{e}xf32>", f"tensor<{dk}xf32>", tq)
+                + proj("k", f"tensor<{dk}x{e}xf32>", f"tensor<{dk}xf32>", tq)
+                + proj("v", f"tensor<{dv}x{e}xf32>", f"tensor<{dv}xf32>", tv)
+                + f"  %o = attn.sdpa %q, %k, %v : ({tq}, {tq}, {tv}) -> {tv}\n"
+                f"  return %o : {tv}\n}}\n")
+    d = e // h
+    th = f"tensor<{b}x{h}x{s}x{d}xf32>"
+    wt, bt = f"tensor<{e}x{e}xf32>", f"tensor<{e}xf32>"
+    m = f"tensor<{b}x1x1x{s}xi1>"
+    args = (f"%x: {x}, %wq: {wt}, %bq: {bt}, %wk: {wt}, %bk: {bt}, "
+            f"%wv: {wt}, %bv: {bt}, %m: {m}")
+    body = "".join(
+        f"  %{n} = attn.project %x, %w{n} bias(%b{n}) {{num_heads = {h} : i64}} : ({x}, {wt}, {bt}) -> {th}\n"
+        for n in "qkv")
+    return (f"func.func @f({args}) -> {th} {{\n{body}"
+            f"  %o = attn.sdpa %q, %k, %v mask(%m) {{scale = 1.0 : f32}} : ({th}, {th}, {th}, {m}) -> {th}\n"
+            f"  return %o : {th}\n}}\n")
 
 
 class SelfAttention(torch.nn.Module):
@@ -98,6 +148,61 @@ def main():
                              t_torch * 1e3, flops / t_attn / 1e9,
                              flops / t_torch / 1e9, t_torch / t_attn, err))
                 print(rows[-1], flush=True)
+    # Articles 000, 001 and 004 (no output projection): attn IR compiled with
+    # attn_mlir.compile against the fixed torch module, same inputs.
+    for kind in ("000 span", "001 one head", "004 masked"):
+        for d_model, heads in ((512, 8), (1024, 16)):
+            for seq in (512, 2048):
+                b = args.batch
+                x = torch.randn(b, seq, d_model) * 0.1
+                fn = attn_mlir.compile(seed_ir(kind[:3], b, seq, d_model, heads))
+                if kind.startswith("000"):
+                    keep = torch.arange(seq) < seq // 2  # span [0, S/2)
+                    inputs = [t2n(x)[:, None], t2n(keep)[None, None, None]]
+
+                    def run_torch():
+                        sc = x @ x.transpose(-2, -1)
+                        sc = sc.masked_fill(~keep, float("-inf"))
+                        return torch.softmax(sc, -1) @ x
+                    flops = 2 * b * seq * seq * 2 * d_model
+                elif kind.startswith("001"):
+                    lq, lk, lv = (torch.nn.Linear(d_model, n) for n in
+                                  (d_model // 2, d_model // 2, d_model))
+                    inputs = [t2n(x)] + linear_args(lq, lk, lv)
+
+                    def run_torch():
+                        q, k, v = lq(x), lk(x), lv(x)
+                        p = torch.softmax(q @ k.transpose(-2, -1)
+                                          / (d_model // 2) ** 0.5, -1)
+                        return p @ v
+                    flops = (2 * b * seq * d_model * 2 * d_model
+                             + 2 * b * seq * seq * (d_model // 2 + d_model))
+                else:
+                    lin = [torch.nn.Linear(d_model, d_model) for _ in range(3)]
+                    keep = torch.ones(b, 1, 1, seq, dtype=torch.bool)
+                    keep[:, ..., seq - seq // 8:] = False  # padding
+                    inputs = [t2n(x)] + linear_args(*lin) + [t2n(keep)]
+
+                    def run_torch():
+                        split = lambda t: t.view(b, -1, heads, d_model // heads).transpose(1, 2)
+                        q, k, v = (split(l(x)) for l in lin)
+                        sc = (q @ k.transpose(-2, -1)).masked_fill(keep == 0, float("-inf"))
+                        return torch.softmax(sc, -1) @ v
+                    flops = (3 * 2 * b * seq * d_model * d_model
+                             + 2 * b * seq * seq * 2 * d_model)
+                run_attn = lambda: fn(*inputs)
+                with torch.no_grad():
+                    want = run_torch().numpy()
+                    got = run_attn().reshape(want.shape)
+                    err = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+                    t_attn = median_seconds(run_attn, args.runs)
+                    t_torch = median_seconds(run_torch, args.runs)
+                rows.append((kind, d_model, heads if kind.startswith("004") else 1,
+                             seq, t_attn * 1e3, t_torch * 1e3,
+                             flops / t_attn / 1e9, flops / t_torch / 1e9,
+                             t_torch / t_attn, err))
+                print(rows[-1], flush=True)
+
     print()
     print("| module | d_model | heads | S | attn-mlir ms | torch eager ms "
           "| attn-mlir GFLOP/s | torch GFLOP/s | speedup | rel. L2 diff |")

@@ -4,6 +4,8 @@
 # REQUIRES: attn-run, numpy
 # RUN: %python %s --pipeline=reference
 # RUN: %python %s --pipeline=cpu
+# The AVX-512 tiling (16-lane vectors), legalized on any host.
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=16})"
 
 from attn_testing import (Runner, output_project_ref, project_ref, scores_ref,
                           softmax_ref, tensor_type, weighted_sum_ref)

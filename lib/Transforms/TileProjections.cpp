@@ -227,31 +227,10 @@ Value ProjectionBuilder::build(Operation *op) {
               if (outElt != f32)
                 v = arith::TruncFOp::create(b, loc,
                                             VectorType::get({w}, outElt), v);
-              if (vectorStores && n % w == 0) {
-                // The whole vector is in range: n is a multiple of W and
-                // col < nPad = n.
-                Value inRange = arith::CmpIOp::create(
-                    b, loc, arith::CmpIPredicate::slt, col, idx(n));
-                scf::IfOp::create(b, loc, inRange, [&](OpBuilder &, Location) {
-                  SmallVector<Value> at =
-                      project
-                          ? SmallVector<Value>{bs[r],
-                                               arith::DivUIOp::create(
-                                                   b, loc, col, idx(headDim)),
-                                               ss[r],
-                                               arith::RemUIOp::create(
-                                                   b, loc, col, idx(headDim))}
-                          : SmallVector<Value>{bs[r], ss[r], col};
-                  vector::StoreOp::create(b, loc, v, out, at);
-                  scf::YieldOp::create(b, loc);
-                });
-                continue;
-              }
-              for (int64_t lane = 0; lane < w; ++lane) {
-                Value nn = add(col, idx(lane));
+              // Stores `x` at output column `nn` of row r when nn < n.
+              auto storeColumn = [&](Value nn, Value x) {
                 Value inRange = arith::CmpIOp::create(
                     b, loc, arith::CmpIPredicate::slt, nn, idx(n));
-                Value x = vector::ExtractOp::create(b, loc, v, lane);
                 scf::IfOp::create(b, loc, inRange, [&](OpBuilder &, Location) {
                   SmallVector<Value> at =
                       project
@@ -262,10 +241,22 @@ Value ProjectionBuilder::build(Operation *op) {
                                                arith::RemUIOp::create(
                                                    b, loc, nn, idx(headDim))}
                           : SmallVector<Value>{bs[r], ss[r], nn};
-                  memref::StoreOp::create(b, loc, x, out, at);
+                  if (isa<VectorType>(x.getType()))
+                    vector::StoreOp::create(b, loc, x, out, at);
+                  else
+                    memref::StoreOp::create(b, loc, x, out, at);
                   scf::YieldOp::create(b, loc);
                 });
+              };
+              // A whole vector stays in range (n is a multiple of W) and, for
+              // attn.project, within one head.
+              if (vectorStores && n % w == 0) {
+                storeColumn(col, v);
+                continue;
               }
+              for (int64_t lane = 0; lane < w; ++lane)
+                storeColumn(add(col, idx(lane)),
+                            vector::ExtractOp::create(b, loc, v, lane));
             }
             scf::YieldOp::create(b, loc);
           });

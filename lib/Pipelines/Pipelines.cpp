@@ -33,6 +33,10 @@ void attn::buildTosaLegalization(OpPassManager &pm) {
 
 void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
                                     unsigned threads) {
+  // Upstream ops the earlier passes left: arith/math on tensors and
+  // aggregates such as linalg.softmax.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createAttnDecomposeAggregatesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -78,7 +82,13 @@ void attn::buildReferencePipeline(OpPassManager &pm,
 
 void attn::buildCpuPipeline(OpPassManager &pm,
                             const CpuPipelineOptions &options) {
+  // Raise before and after the TOSA legalization: TOSA graphs are matched as
+  // TOSA, and what tosa-to-linalg expands (e.g. its softmax) as linalg.
+  if (options.raise)
+    pm.addPass(createAttnRaisePass());
   buildTosaLegalization(pm);
+  if (options.raise)
+    pm.addPass(createAttnRaisePass());
   if (options.fuse)
     pm.addPass(createAttnFusePass());
   AttnFlashPassOptions flashOptions;

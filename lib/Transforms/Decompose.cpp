@@ -8,12 +8,14 @@
 #include "attn/Transforms/Passes.h"
 #include "attn/Transforms/Transforms.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir {
 namespace attn {
 #define GEN_PASS_DEF_ATTNDECOMPOSEPASS
+#define GEN_PASS_DEF_ATTNDECOMPOSEAGGREGATESPASS
 #include "attn/Transforms/Passes.h.inc"
 } // namespace attn
 } // namespace mlir
@@ -56,6 +58,26 @@ struct AttnDecomposePass
     populateAttnDecomposePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+  }
+};
+
+struct AttnDecomposeAggregatesPass
+    : attn::impl::AttnDecomposeAggregatesPassBase<
+          AttnDecomposeAggregatesPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::AggregatedOpInterface> ops;
+    getOperation()->walk(
+        [&](linalg::AggregatedOpInterface op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::AggregatedOpInterface op : ops) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
+      if (failed(results)) {
+        op->emitOpError("could not be decomposed");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, *results);
+    }
   }
 };
 

@@ -15,6 +15,11 @@ namespace attn {
 
 /// Options of `--attn-cpu-pipeline`.
 struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  PassOptions::Option<bool> raise{
+      *this, "raise",
+      llvm::cl::desc("Raise unfused attention in upstream dialects to "
+                     "attn.sdpa first (--attn-raise)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> fuse{
       *this, "fuse",
       llvm::cl::desc("Fuse attention stage chains into attn.sdpa first"),

@@ -9,6 +9,50 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AttnRaisePass : Pass<"attn-raise"> {
+  let summary = "Raise unfused attention in upstream dialects to attn.sdpa";
+  let description = [{
+    Finds `softmax(Q K^T * scale + mask) V` written as separate upstream ops
+    and replaces it by one `attn.sdpa`:
+    ```mlir
+    %s = linalg.batch_matmul ins(%q, %kt : ...) outs(%zero : ...)
+    %t = linalg.generic {...} ins(%s : ...) { mulf by 0.125 }
+    %m = linalg.generic {...} ins(%t : ...) { max-reduce over the keys }
+    ... exp(t - m), sum-reduce, divide ...
+    %o = linalg.batch_matmul ins(%p, %v : ...) outs(%zero : ...)
+    ```
+    becomes
+    ```mlir
+    %o = attn.sdpa %q4, %k4, %v4 {scale = 0.125 : f32} : (...) -> ...
+    ```
+    Contractions may be `linalg.matmul`/`batch_matmul`, contraction
+    `linalg.generic`s or `tosa.matmul`, on 2-D, 3-D or 4-D tensors, with K^T
+    from a transpose or an indexing map. Elementwise steps may be
+    `linalg.generic`s (fused or not), linalg named ops, arith/math on
+    tensors or TOSA ops. The softmax may be `linalg.softmax` or its expansion
+    (max-reduce, subtract, exp, sum-reduce, divide or multiply by the
+    reciprocal). Constant factors on the scores, on Q or on K fold into
+    `scale`; `x + M` becomes an additive mask, `select(B, x, -inf)` an i1
+    mask, and comparisons of the query and key indices become `causal` or
+    `window` when they match the bottom-right alignment of `attn.sdpa`.
+    `tanh` capping becomes `softcap`. Grouped-query K/V written as a
+    broadcast of `Hkv` heads read the `Hkv` heads directly.
+
+    Nothing is rewritten unless the whole chain matches and every value
+    between Q K^T and the P V contraction has no other user. See
+    `docs/raising.md` for the accepted forms and what is refused.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark on each softmax-weighted contraction that is not "
+           "raised, saying why">,
+  ];
+  let dependentDialects = [
+    "::mlir::attn::AttnDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def AttnFusePass : Pass<"attn-fuse"> {
   let summary = "Fuse scores -> softmax -> weighted_sum chains into attn.sdpa";
   let description = [{
@@ -52,6 +96,20 @@ def AttnDecomposePass : Pass<"attn-decompose"> {
     `f32` accumulation of `attn.sdpa`. The scale is made explicit.
   }];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
+def AttnDecomposeAggregatesPass : Pass<"attn-decompose-aggregates"> {
+  let summary = "Decompose linalg aggregate ops such as linalg.softmax";
+  let description = [{
+    Replaces each op implementing `AggregatedOpInterface` (`linalg.softmax`)
+    by the ops its decomposition gives (`linalg.generic` reductions and
+    elementwise ops), so that graphs from other frontends that were not
+    raised still lower through loops.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
 }
 
 def AttnFlashPass : Pass<"attn-flash"> {

@@ -1,0 +1,1624 @@
+//===- Raise.cpp - unfused attention in upstream dialects to attn -*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Finds `softmax(Q K^T * scale + mask) V` written as separate linalg, tosa
+// and arith/math ops and replaces it by one `attn.sdpa`.
+//
+// Every tensor value is read as a scalar expression over an iteration space:
+// elementwise producers (linalg ops with parallel iterators, arith/math on
+// tensors, tosa elementwise ops, transposes and broadcasts) are expanded into
+// their bodies, with the indexing maps composed, so that an op-by-op graph and
+// the same graph after elementwise fusion look alike. Contractions and
+// reductions stay leaves, and the matcher looks into them explicitly.
+//
+// The match works outwards from the P@V contraction:
+//   P  = exp(s - max_j s) / sum_j exp(s - max_j s)   (or linalg.softmax)
+//   s  = [mask](softcap(scale * (Q K^T)))           masks: + M, select(B,s,-inf)
+// and every value strictly between Q K^T and P@V must have no other user, so
+// that no computation the rewrite drops is still needed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/IR/AttnOps.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallBitVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Debug.h"
+
+#include <cmath>
+#include <deque>
+#include <numeric>
+#include <limits>
+
+#define DEBUG_TYPE "attn-raise"
+
+namespace mlir {
+namespace attn {
+#define GEN_PASS_DEF_ATTNRAISEPASS
+#include "attn/Transforms/Passes.h.inc"
+} // namespace attn
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Scalar expressions over an iteration space
+//===----------------------------------------------------------------------===//
+
+enum class Fn {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Exp,
+  Tanh,
+  Recip,
+  Neg,
+  Select,
+  CmpF,
+  CmpI,
+  AndI,
+  OrI,
+  XOrI,
+  AddI,
+  SubI,
+  Cast,
+};
+
+struct Expr {
+  enum class Kind { Leaf, Const, Index, Apply };
+  Kind kind = Kind::Const;
+  /// Leaf: `value[map(iteration)]`.
+  Value value;
+  AffineMap map;
+  /// Const.
+  double constant = 0.0;
+  /// Index: an iteration dimension.
+  unsigned dim = 0;
+  /// Apply.
+  Fn fn = Fn::Add;
+  int64_t predicate = 0;
+  SmallVector<Expr *, 3> operands;
+  /// The tensor an Apply node was read from, when an op of its own computed
+  /// it (`origin[originMap(iteration)]`): lets a subexpression that the
+  /// matcher does not interpret become an operand again.
+  Value origin;
+  AffineMap originMap;
+
+  bool isConst(double c) const { return kind == Kind::Const && constant == c; }
+  bool isApply(Fn f) const { return kind == Kind::Apply && fn == f; }
+};
+
+/// Expression nodes visited per built expression: bounds the work on large
+/// elementwise graphs that are not attention.
+constexpr int kExpansionBudget = 512;
+
+/// The value of a splat floating-point or integer constant.
+static std::optional<double> getScalarConstant(Value v) {
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr))) {
+    auto constOp = v.getDefiningOp<tosa::ConstOp>();
+    if (!constOp)
+      return std::nullopt;
+    attr = constOp.getValues();
+  }
+  if (auto elements = dyn_cast<DenseElementsAttr>(attr)) {
+    if (!elements.isSplat())
+      return std::nullopt;
+    attr = elements.getSplatValue<Attribute>();
+  }
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  if (auto i = dyn_cast<IntegerAttr>(attr)) {
+    if (i.getType().isInteger(1))
+      return i.getValue().getBoolValue() ? 1.0 : 0.0;
+    return static_cast<double>(i.getValue().getSExtValue());
+  }
+  return std::nullopt;
+}
+
+/// The map that reads a TOSA operand broadcast (by TOSA's rules: equal rank,
+/// unit dims stretch) to the shape of `result`.
+static AffineMap getTosaBroadcastMap(Value operand, Value result) {
+  auto operandType = cast<ShapedType>(operand.getType());
+  auto resultType = cast<ShapedType>(result.getType());
+  MLIRContext *ctx = operand.getContext();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0, e = operandType.getRank(); d < e; ++d) {
+    if (operandType.getDimSize(d) == 1 && resultType.getDimSize(d) != 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  return AffineMap::get(resultType.getRank(), 0, exprs, ctx);
+}
+
+/// Builds expressions, expanding elementwise producers.
+class ExprBuilder {
+public:
+  /// `value[map(iteration)]`, expanded through elementwise producers.
+  Expr *read(Value value, AffineMap map) {
+    budget = kExpansionBudget;
+    return readImpl(value, map);
+  }
+
+  /// The expression `yielded` computes in the body of `op`, over the
+  /// iteration space that `toOp` maps to `op`'s loops.
+  Expr *body(linalg::LinalgOp op, Value yielded, AffineMap toOp) {
+    budget = kExpansionBudget;
+    return bodyImpl(op, yielded, toOp);
+  }
+
+  /// `e` with its leaves and indices moved through `remap` (target space ->
+  /// the space of `e`).
+  Expr *remap(Expr *e, AffineMap toSpace) {
+    switch (e->kind) {
+    case Expr::Kind::Const:
+      return e;
+    case Expr::Kind::Leaf:
+      return leaf(e->value, e->map.compose(toSpace));
+    case Expr::Kind::Index:
+      return index(toSpace.getResult(e->dim));
+    case Expr::Kind::Apply: {
+      Expr *n = make(Expr::Kind::Apply);
+      n->fn = e->fn;
+      n->predicate = e->predicate;
+      for (Expr *operand : e->operands) {
+        Expr *m = remap(operand, toSpace);
+        if (!m)
+          return nullptr;
+        n->operands.push_back(m);
+      }
+      if (e->origin) {
+        n->origin = e->origin;
+        n->originMap = e->originMap.compose(toSpace);
+      }
+      return n;
+    }
+    }
+    llvm_unreachable("unknown expression kind");
+  }
+
+  Expr *leaf(Value value, AffineMap map) {
+    Expr *e = make(Expr::Kind::Leaf);
+    e->value = value;
+    e->map = map;
+    return e;
+  }
+
+  Expr *constant(double c) {
+    Expr *e = make(Expr::Kind::Const);
+    e->constant = c;
+    return e;
+  }
+
+private:
+  Expr *make(Expr::Kind kind) {
+    pool.emplace_back();
+    pool.back().kind = kind;
+    return &pool.back();
+  }
+
+  Expr *index(AffineExpr e) {
+    if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+      Expr *n = make(Expr::Kind::Index);
+      n->dim = dim.getPosition();
+      return n;
+    }
+    if (auto c = dyn_cast<AffineConstantExpr>(e))
+      return constant(static_cast<double>(c.getValue()));
+    return nullptr;
+  }
+
+  Expr *apply(Fn fn, ArrayRef<Expr *> operands, int64_t predicate = 0) {
+    if (llvm::is_contained(operands, nullptr))
+      return nullptr;
+    Expr *e = make(Expr::Kind::Apply);
+    e->fn = fn;
+    e->predicate = predicate;
+    e->operands.assign(operands.begin(), operands.end());
+    return e;
+  }
+
+  Expr *readImpl(Value value, AffineMap map) {
+    if (std::optional<double> c = getScalarConstant(value))
+      return constant(*c);
+    Expr *e = nullptr;
+    if (--budget > 0)
+      e = expand(value, map);
+    if (!e)
+      return leaf(value, map);
+    if (e->kind == Expr::Kind::Apply && !e->origin) {
+      e->origin = value;
+      e->originMap = map;
+    }
+    return e;
+  }
+
+  /// The expression of an elementwise producer of `value`, or null.
+  Expr *expand(Value value, AffineMap map) {
+    Operation *def = value.getDefiningOp();
+    if (!def || !isa<ShapedType>(value.getType()))
+      return nullptr;
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def))
+      return expandLinalg(linalgOp, cast<OpResult>(value), map);
+    if (isa<tosa::TosaDialect>(def->getDialect()))
+      return expandTosa(def, map);
+    if (def->getNumResults() == 1 && isa<arith::ArithDialect,
+                                         math::MathDialect>(def->getDialect()))
+      return scalarOp(def, [&](Value operand) -> Expr * {
+        if (!isa<ShapedType>(operand.getType()))
+          return nullptr;
+        return readImpl(operand, map);
+      });
+    return nullptr;
+  }
+
+  Expr *expandLinalg(linalg::LinalgOp op, OpResult result, AffineMap map) {
+    if (op.getNumReductionLoops() != 0 || !op.hasPureTensorSemantics())
+      return nullptr;
+    AffineMap outMap = op.getIndexingMapMatchingResult(result);
+    if (!outMap.isPermutation())
+      return nullptr;
+    AffineMap toOp = inversePermutation(outMap).compose(map);
+    Operation *yield = op.getBlock()->getTerminator();
+    return bodyImpl(op, yield->getOperand(result.getResultNumber()), toOp);
+  }
+
+  Expr *bodyImpl(linalg::LinalgOp op, Value v, AffineMap toOp) {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != op.getBlock()) {
+        std::optional<double> c = getScalarConstant(v);
+        return c ? constant(*c) : nullptr;
+      }
+      OpOperand &operand = op->getOpOperand(arg.getArgNumber());
+      if (op.isDpsInit(&operand))
+        return nullptr;
+      if (!isa<ShapedType>(operand.get().getType())) {
+        std::optional<double> c = getScalarConstant(operand.get());
+        return c ? constant(*c) : nullptr;
+      }
+      if (--budget <= 0)
+        return nullptr;
+      return readImpl(operand.get(),
+                      op.getMatchingIndexingMap(&operand).compose(toOp));
+    }
+    Operation *def = v.getDefiningOp();
+    if (!op->isProperAncestor(def)) {
+      std::optional<double> c = getScalarConstant(v);
+      return c ? constant(*c) : nullptr;
+    }
+    if (auto indexOp = dyn_cast<linalg::IndexOp>(def))
+      return index(toOp.getResult(indexOp.getDim()));
+    if (std::optional<double> c = getScalarConstant(v))
+      return constant(*c);
+    if (--budget <= 0)
+      return nullptr;
+    return scalarOp(def, [&](Value operand) {
+      return bodyImpl(op, operand, toOp);
+    });
+  }
+
+  Expr *expandTosa(Operation *def, AffineMap map) {
+    Value result = def->getResult(0);
+    auto operand = [&](Value v) -> Expr * {
+      return readImpl(v, getTosaBroadcastMap(v, result).compose(map));
+    };
+    if (auto transpose = dyn_cast<tosa::TransposeOp>(def)) {
+      // output[x] = input[y] with y[perms[i]] = x[i].
+      ArrayRef<int32_t> perms = transpose.getPerms();
+      SmallVector<AffineExpr> exprs(perms.size());
+      for (auto [i, p] : llvm::enumerate(perms))
+        exprs[p] = getAffineDimExpr(i, def->getContext());
+      AffineMap inputMap =
+          AffineMap::get(perms.size(), 0, exprs, def->getContext());
+      return readImpl(transpose.getInput1(), inputMap.compose(map));
+    }
+    if (auto mul = dyn_cast<tosa::MulOp>(def)) {
+      std::optional<double> shift = getScalarConstant(mul.getShift());
+      if (!shift || *shift != 0.0)
+        return nullptr;
+      return apply(Fn::Mul, {operand(mul.getInput1()), operand(mul.getInput2())});
+    }
+    if (auto op = dyn_cast<tosa::AddOp>(def))
+      return apply(Fn::Add, {operand(op.getInput1()), operand(op.getInput2())});
+    if (auto op = dyn_cast<tosa::SubOp>(def))
+      return apply(Fn::Sub, {operand(op.getInput1()), operand(op.getInput2())});
+    if (auto op = dyn_cast<tosa::MaximumOp>(def))
+      return apply(Fn::Max, {operand(op.getInput1()), operand(op.getInput2())});
+    if (auto op = dyn_cast<tosa::ExpOp>(def))
+      return apply(Fn::Exp, {operand(op.getInput1())});
+    if (auto op = dyn_cast<tosa::TanhOp>(def))
+      return apply(Fn::Tanh, {operand(op.getInput())});
+    if (auto op = dyn_cast<tosa::ReciprocalOp>(def))
+      return apply(Fn::Recip, {operand(op.getInput1())});
+    if (auto op = dyn_cast<tosa::CastOp>(def)) {
+      if (!isa<FloatType>(getElementTypeOrSelf(op.getInput().getType())) ||
+          !isa<FloatType>(getElementTypeOrSelf(op.getType())))
+        return nullptr;
+      return apply(Fn::Cast, {operand(op.getInput())});
+    }
+    if (auto op = dyn_cast<tosa::SelectOp>(def))
+      return apply(Fn::Select, {operand(op.getInput1()),
+                                operand(op.getInput2()),
+                                operand(op.getInput3())});
+    if (auto op = dyn_cast<tosa::LogicalAndOp>(def))
+      return apply(Fn::AndI, {operand(op.getInput1()), operand(op.getInput2())});
+    return nullptr;
+  }
+
+  /// An arith/math op applied to operands that `operandExpr` builds.
+  Expr *scalarOp(Operation *def, function_ref<Expr *(Value)> operandExpr) {
+    auto unary = [&](Fn fn) { return apply(fn, {operandExpr(def->getOperand(0))}); };
+    auto binary = [&](Fn fn, int64_t predicate = 0) {
+      return apply(fn,
+                   {operandExpr(def->getOperand(0)),
+                    operandExpr(def->getOperand(1))},
+                   predicate);
+    };
+    return TypeSwitch<Operation *, Expr *>(def)
+        .Case([&](arith::AddFOp) { return binary(Fn::Add); })
+        .Case([&](arith::SubFOp) { return binary(Fn::Sub); })
+        .Case([&](arith::MulFOp) { return binary(Fn::Mul); })
+        .Case([&](arith::DivFOp) { return binary(Fn::Div); })
+        .Case<arith::MaximumFOp, arith::MaxNumFOp>(
+            [&](auto) { return binary(Fn::Max); })
+        .Case([&](arith::NegFOp) { return unary(Fn::Neg); })
+        .Case([&](math::ExpOp) { return unary(Fn::Exp); })
+        .Case([&](math::TanhOp) { return unary(Fn::Tanh); })
+        .Case<arith::ExtFOp, arith::TruncFOp, arith::IndexCastOp,
+              arith::IndexCastUIOp, arith::ExtSIOp, arith::TruncIOp>(
+            [&](auto) { return unary(Fn::Cast); })
+        .Case([&](arith::ExtUIOp op) -> Expr * {
+          // Zero-extending is value-preserving only from i1.
+          if (!getElementTypeOrSelf(op.getIn().getType()).isInteger(1))
+            return nullptr;
+          return unary(Fn::Cast);
+        })
+        .Case([&](arith::AddIOp) { return binary(Fn::AddI); })
+        .Case([&](arith::SubIOp) { return binary(Fn::SubI); })
+        .Case([&](arith::AndIOp) { return binary(Fn::AndI); })
+        .Case([&](arith::OrIOp) { return binary(Fn::OrI); })
+        .Case([&](arith::XOrIOp) { return binary(Fn::XOrI); })
+        .Case([&](arith::CmpFOp op) {
+          return binary(Fn::CmpF, static_cast<int64_t>(op.getPredicate()));
+        })
+        .Case([&](arith::CmpIOp op) {
+          return binary(Fn::CmpI, static_cast<int64_t>(op.getPredicate()));
+        })
+        .Case([&](arith::SelectOp) -> Expr * {
+          return apply(Fn::Select, {operandExpr(def->getOperand(0)),
+                                    operandExpr(def->getOperand(1)),
+                                    operandExpr(def->getOperand(2))});
+        })
+        .Default([](Operation *) { return nullptr; });
+  }
+
+  std::deque<Expr> pool;
+  int budget = kExpansionBudget;
+};
+
+static Expr *stripCasts(Expr *e) {
+  while (e && e->isApply(Fn::Cast))
+    e = e->operands[0];
+  return e;
+}
+
+/// Structural equality, looking through casts.
+static bool isEquivalent(Expr *a, Expr *b) {
+  a = stripCasts(a);
+  b = stripCasts(b);
+  if (a->kind != b->kind)
+    return false;
+  switch (a->kind) {
+  case Expr::Kind::Leaf:
+    return a->value == b->value && a->map == b->map;
+  case Expr::Kind::Const:
+    return a->constant == b->constant;
+  case Expr::Kind::Index:
+    return a->dim == b->dim;
+  case Expr::Kind::Apply:
+    if (a->fn != b->fn || a->predicate != b->predicate ||
+        a->operands.size() != b->operands.size())
+      return false;
+    for (auto [x, y] : llvm::zip(a->operands, b->operands))
+      if (!isEquivalent(x, y))
+        return false;
+    return true;
+  }
+  return false;
+}
+
+/// A tensor operand: `value[map(iteration)]`.
+struct Access {
+  Value value;
+  AffineMap map;
+};
+
+/// `e` as a tensor read, when it is a leaf or was computed by an op.
+static std::optional<Access> getAccess(Expr *e) {
+  if (e->kind == Expr::Kind::Leaf)
+    return Access{e->value, e->map};
+  if (e->kind == Expr::Kind::Apply && e->origin)
+    return Access{e->origin, e->originMap};
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and reductions
+//===----------------------------------------------------------------------===//
+
+/// The loops `e` reads.
+static void collectLoops(Expr *e, llvm::SmallBitVector &loops) {
+  switch (e->kind) {
+  case Expr::Kind::Leaf:
+    for (AffineExpr r : e->map.getResults())
+      r.walk([&](AffineExpr x) {
+        if (auto dim = dyn_cast<AffineDimExpr>(x))
+          loops.set(dim.getPosition());
+      });
+    return;
+  case Expr::Kind::Index:
+    loops.set(e->dim);
+    return;
+  case Expr::Kind::Const:
+    return;
+  case Expr::Kind::Apply:
+    for (Expr *operand : e->operands)
+      collectLoops(operand, loops);
+    return;
+  }
+}
+
+/// `acc + lhs * rhs` summed over one loop, from 0. The multiplicands may be
+/// expressions of several inputs (elementwise producers fused into the
+/// contraction); casts around them are looked through, as attn.sdpa
+/// accumulates in f32 anyway.
+struct Contraction {
+  Operation *op = nullptr;
+  Expr *lhs = nullptr, *rhs = nullptr;
+  unsigned numLoops = 0;
+  /// Loops: batch dims (outer to inner, as the result lays them out), the
+  /// lhs-only dim m, the rhs-only dim n and the reduced dim k. The result is
+  /// `[batch..., m, n]`.
+  SmallVector<unsigned> batch;
+  unsigned m = 0, n = 0, k = 0;
+};
+
+static std::optional<Contraction> getContraction(Operation *op,
+                                                 ExprBuilder &builder) {
+  if (!op)
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  if (auto matmul = dyn_cast<tosa::MatMulOp>(op)) {
+    std::optional<double> aZp = getScalarConstant(matmul.getAZp());
+    std::optional<double> bZp = getScalarConstant(matmul.getBZp());
+    if (!aZp || !bZp || *aZp != 0.0 || *bZp != 0.0)
+      return std::nullopt;
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    Contraction c;
+    c.op = op;
+    c.numLoops = 4;
+    c.batch = {0};
+    c.m = 1;
+    c.n = 2;
+    c.k = 3;
+    c.lhs = builder.read(matmul.getA(),
+                         AffineMap::get(4, 0, {d(0), d(1), d(3)}, ctx));
+    c.rhs = builder.read(matmul.getB(),
+                         AffineMap::get(4, 0, {d(0), d(3), d(2)}, ctx));
+    return c;
+  }
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
+      linalgOp.getNumDpsInits() != 1 || linalgOp->getNumResults() != 1 ||
+      linalgOp.getNumReductionLoops() != 1)
+    return std::nullopt;
+  Contraction c;
+  c.op = op;
+  c.numLoops = linalgOp.getNumLoops();
+  if (c.numLoops < 3 || c.numLoops > 6)
+    return std::nullopt;
+  SmallVector<unsigned> reductionDims;
+  linalgOp.getReductionDims(reductionDims);
+  c.k = reductionDims[0];
+  // The result layout fixes the loops: [batch..., m, n].
+  OpOperand *init = linalgOp.getDpsInitOperand(0);
+  AffineMap outMap = linalgOp.getMatchingIndexingMap(init);
+  if (outMap.getNumResults() != c.numLoops - 1 ||
+      !outMap.isProjectedPermutation())
+    return std::nullopt;
+  for (AffineExpr r : outMap.getResults().drop_back(2))
+    c.batch.push_back(cast<AffineDimExpr>(r).getPosition());
+  c.m = cast<AffineDimExpr>(outMap.getResult(c.numLoops - 3)).getPosition();
+  c.n = cast<AffineDimExpr>(outMap.getResult(c.numLoops - 2)).getPosition();
+
+  // The body: yield acc + x * y.
+  Block *block = linalgOp.getBlock();
+  BlockArgument acc = linalgOp.getMatchingBlockArgument(init);
+  auto add = block->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || add->getBlock() != block)
+    return std::nullopt;
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  if ((add.getLhs() == acc) == (add.getRhs() == acc))
+    return std::nullopt;
+  while (isa_and_nonnull<arith::ExtFOp, arith::TruncFOp>(
+      product.getDefiningOp()))
+    product = product.getDefiningOp()->getOperand(0);
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul || mul->getBlock() != block)
+    return std::nullopt;
+  AffineMap loops = AffineMap::getMultiDimIdentityMap(c.numLoops, ctx);
+  c.lhs = builder.body(linalgOp, mul.getLhs(), loops);
+  c.rhs = builder.body(linalgOp, mul.getRhs(), loops);
+  if (!c.lhs || !c.rhs)
+    return std::nullopt;
+  c.lhs = stripCasts(c.lhs);
+  c.rhs = stripCasts(c.rhs);
+  llvm::SmallBitVector lhsLoops(c.numLoops), rhsLoops(c.numLoops);
+  collectLoops(c.lhs, lhsLoops);
+  collectLoops(c.rhs, rhsLoops);
+  if (lhsLoops.test(c.n) && rhsLoops.test(c.m)) {
+    std::swap(c.lhs, c.rhs);
+    std::swap(lhsLoops, rhsLoops);
+  }
+  llvm::SmallBitVector wantLhs(c.numLoops), wantRhs(c.numLoops);
+  for (unsigned b : c.batch) {
+    wantLhs.set(b);
+    wantRhs.set(b);
+  }
+  wantLhs.set(c.m);
+  wantLhs.set(c.k);
+  wantRhs.set(c.n);
+  wantRhs.set(c.k);
+  // The rhs (K or V) may be broadcast along batch dims (grouped heads).
+  if (lhsLoops != wantLhs || !rhsLoops.test(c.n) || !rhsLoops.test(c.k) ||
+      (rhsLoops & ~wantRhs).any())
+    return std::nullopt;
+  // The accumulator must start at zero.
+  Expr *start = builder.read(
+      init->get(), AffineMap::getMultiDimIdentityMap(
+                       cast<ShapedType>(init->get().getType()).getRank(), ctx));
+  if (!start->isConst(0.0))
+    return std::nullopt;
+  return c;
+}
+
+struct Reduction {
+  enum class Kind { Max, Sum };
+  Kind kind = Kind::Sum;
+  Operation *op = nullptr;
+  /// The reduced expression over the reduction's loops.
+  Expr *operand = nullptr;
+  unsigned numLoops = 0;
+  unsigned reducedLoop = 0;
+  /// Loops -> result dims.
+  AffineMap resultMap;
+};
+
+/// Matches a reduction over one loop: `max` from -inf or `sum` from 0.
+static std::optional<Reduction> getReduction(Value value,
+                                             ExprBuilder &builder) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  MLIRContext *ctx = value.getContext();
+  if (isa<tosa::ReduceMaxOp, tosa::ReduceSumOp>(def)) {
+    Value input = def->getOperand(0);
+    auto inputType = cast<ShapedType>(input.getType());
+    unsigned rank = inputType.getRank();
+    unsigned axis = isa<tosa::ReduceMaxOp>(def)
+                        ? cast<tosa::ReduceMaxOp>(def).getAxis()
+                        : cast<tosa::ReduceSumOp>(def).getAxis();
+    Reduction r;
+    r.kind = isa<tosa::ReduceMaxOp>(def) ? Reduction::Kind::Max
+                                         : Reduction::Kind::Sum;
+    r.op = def;
+    r.numLoops = rank;
+    r.reducedLoop = axis;
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    r.operand = builder.read(input, identity);
+    SmallVector<AffineExpr> exprs(identity.getResults());
+    exprs[axis] = getAffineConstantExpr(0, ctx);
+    r.resultMap = AffineMap::get(rank, 0, exprs, ctx);
+    return r;
+  }
+  auto op = dyn_cast<linalg::LinalgOp>(def);
+  if (!op || !op.hasPureTensorSemantics() || op.getNumReductionLoops() != 1)
+    return std::nullopt;
+  unsigned resultNumber = cast<OpResult>(value).getResultNumber();
+  SmallVector<unsigned> reductionDims;
+  op.getReductionDims(reductionDims);
+  Reduction r;
+  r.op = def;
+  r.numLoops = op.getNumLoops();
+  r.reducedLoop = reductionDims[0];
+  OpOperand *init = op.getDpsInitOperand(resultNumber);
+  r.resultMap = op.getMatchingIndexingMap(init);
+  if (!r.resultMap.isProjectedPermutation(/*allowZeroInResults=*/true))
+    return std::nullopt;
+  Block *block = op.getBlock();
+  BlockArgument acc = op.getMatchingBlockArgument(init);
+  Value yielded = block->getTerminator()->getOperand(resultNumber);
+  Operation *combiner = yielded.getDefiningOp();
+  if (!combiner || combiner->getBlock() != block)
+    return std::nullopt;
+  Value element;
+  // max(x, acc), or select(x > acc, x, acc) as argmax-style bodies write it.
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::AddFOp>(combiner)) {
+    r.kind = isa<arith::AddFOp>(combiner) ? Reduction::Kind::Sum
+                                          : Reduction::Kind::Max;
+    if (combiner->getOperand(1) == acc)
+      element = combiner->getOperand(0);
+    else if (combiner->getOperand(0) == acc)
+      element = combiner->getOperand(1);
+  } else if (auto select = dyn_cast<arith::SelectOp>(combiner)) {
+    auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
+    using P = arith::CmpFPredicate;
+    if (cmp && select.getFalseValue() == acc && cmp.getRhs() == acc &&
+        cmp.getLhs() == select.getTrueValue() &&
+        llvm::is_contained({P::OGT, P::OGE, P::UGT, P::UGE},
+                           cmp.getPredicate())) {
+      r.kind = Reduction::Kind::Max;
+      element = select.getTrueValue();
+    }
+  }
+  if (!element || element == acc)
+    return std::nullopt;
+  r.operand = builder.body(
+      op, element, AffineMap::getMultiDimIdentityMap(r.numLoops, ctx));
+  if (!r.operand)
+    return std::nullopt;
+  // The start value: -inf (or the lowest float) for max, 0 for sum.
+  Expr *start = builder.read(
+      init->get(),
+      AffineMap::getMultiDimIdentityMap(
+          cast<ShapedType>(init->get().getType()).getRank(), ctx));
+  if (start->kind != Expr::Kind::Const)
+    return std::nullopt;
+  if (r.kind == Reduction::Kind::Sum ? start->constant != 0.0
+                                     : start->constant > -3.0e38)
+    return std::nullopt;
+  return r;
+}
+
+/// The operand of reduction `r`, whose result is read as `resultRead` in the
+/// scores space, expressed in the scores space with the reduced loop on
+/// dimension `keyDim`. Null when the read does not line up.
+static Expr *alignReduction(const Reduction &r, AffineMap resultRead,
+                            unsigned keyDim, ExprBuilder &builder) {
+  MLIRContext *ctx = resultRead.getContext();
+  // The reduced value is broadcast along the keys.
+  if (resultRead.isFunctionOfDim(keyDim))
+    return nullptr;
+  SmallVector<AffineExpr> toLoops(r.numLoops);
+  toLoops[r.reducedLoop] = getAffineDimExpr(keyDim, ctx);
+  for (auto [pos, expr] : llvm::enumerate(r.resultMap.getResults()))
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      toLoops[dim.getPosition()] = resultRead.getResult(pos);
+  if (llvm::any_of(toLoops, [](AffineExpr e) { return !e; }))
+    return nullptr;
+  return builder.remap(
+      r.operand, AffineMap::get(resultRead.getNumDims(), 0, toLoops, ctx));
+}
+
+//===----------------------------------------------------------------------===//
+// The attention match
+//===----------------------------------------------------------------------===//
+
+/// Keys kept by index comparisons: lo <= j - i <= hi.
+struct KeyBand {
+  int64_t lo = std::numeric_limits<int64_t>::min();
+  int64_t hi = std::numeric_limits<int64_t>::max();
+};
+
+/// `ci * i + cj * j + c0` for the index expressions of the query (i) and key
+/// (j) dims.
+struct Linear {
+  int64_t ci = 0, cj = 0, c0 = 0;
+};
+
+static std::optional<Linear> getLinear(Expr *e, unsigned queryDim,
+                                       unsigned keyDim) {
+  e = stripCasts(e);
+  switch (e->kind) {
+  case Expr::Kind::Const:
+    if (e->constant != std::floor(e->constant) ||
+        std::fabs(e->constant) > 1e15)
+      return std::nullopt;
+    return Linear{0, 0, static_cast<int64_t>(e->constant)};
+  case Expr::Kind::Index:
+    if (e->dim == queryDim)
+      return Linear{1, 0, 0};
+    if (e->dim == keyDim)
+      return Linear{0, 1, 0};
+    return std::nullopt;
+  case Expr::Kind::Apply: {
+    if (!e->isApply(Fn::AddI) && !e->isApply(Fn::SubI))
+      return std::nullopt;
+    std::optional<Linear> a = getLinear(e->operands[0], queryDim, keyDim);
+    std::optional<Linear> b = getLinear(e->operands[1], queryDim, keyDim);
+    if (!a || !b)
+      return std::nullopt;
+    int64_t s = e->isApply(Fn::AddI) ? 1 : -1;
+    return Linear{a->ci + s * b->ci, a->cj + s * b->cj, a->c0 + s * b->c0};
+  }
+  case Expr::Kind::Leaf:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// Intersects `band` with the keys that condition `e` keeps.
+static bool addBandCondition(Expr *e, unsigned queryDim, unsigned keyDim,
+                             KeyBand &band) {
+  e = stripCasts(e);
+  if (e->isApply(Fn::AndI))
+    return addBandCondition(e->operands[0], queryDim, keyDim, band) &&
+           addBandCondition(e->operands[1], queryDim, keyDim, band);
+  if (!e->isApply(Fn::CmpI))
+    return false;
+  std::optional<Linear> a = getLinear(e->operands[0], queryDim, keyDim);
+  std::optional<Linear> b = getLinear(e->operands[1], queryDim, keyDim);
+  if (!a || !b)
+    return false;
+  using P = arith::CmpIPredicate;
+  auto pred = static_cast<P>(e->predicate);
+  // Unsigned compares agree with signed ones on the non-negative values that
+  // indices plus non-negative offsets take.
+  bool isUnsigned = llvm::is_contained({P::ult, P::ule, P::ugt, P::uge}, pred);
+  if (isUnsigned && (a->c0 < 0 || b->c0 < 0 || a->ci < 0 || a->cj < 0 ||
+                     b->ci < 0 || b->cj < 0))
+    return false;
+  // a - b = s * (j - i) + c.
+  Linear d{a->ci - b->ci, a->cj - b->cj, a->c0 - b->c0};
+  if (d.cj == 0 || d.ci != -d.cj || (d.cj != 1 && d.cj != -1))
+    return false;
+  // Written as `s*(j-i) + c <op> 0`; turn it into bounds on j - i.
+  int64_t s = d.cj, c = d.c0;
+  auto lessEq = [&](int64_t bound) { // s*(j-i) + c <= bound
+    if (s == 1)
+      band.hi = std::min(band.hi, bound - c);
+    else
+      band.lo = std::max(band.lo, c - bound);
+  };
+  auto greaterEq = [&](int64_t bound) { // s*(j-i) + c >= bound
+    if (s == 1)
+      band.lo = std::max(band.lo, bound - c);
+    else
+      band.hi = std::min(band.hi, c - bound);
+  };
+  switch (pred) {
+  case P::sle:
+  case P::ule:
+    lessEq(0);
+    return true;
+  case P::slt:
+  case P::ult:
+    lessEq(-1);
+    return true;
+  case P::sge:
+  case P::uge:
+    greaterEq(0);
+    return true;
+  case P::sgt:
+  case P::ugt:
+    greaterEq(1);
+    return true;
+  case P::eq:
+    lessEq(0);
+    greaterEq(0);
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// What was found around Q K^T.
+struct ScoresMatch {
+  Contraction qk;
+  double scale = 1.0;
+  std::optional<double> softcap;
+  /// An additive mask or an i1 mask (true keeps), in the scores space.
+  std::optional<Access> mask;
+  bool maskIsBool = false;
+  /// An i1 mask that is true where keys are dropped.
+  bool maskInverted = false;
+  /// Index comparisons that drop keys, if any.
+  std::optional<KeyBand> band;
+};
+
+/// Whether `e` reads the result of a contraction.
+static bool readsContraction(Expr *e, ExprBuilder &builder) {
+  e = stripCasts(e);
+  if (e->kind == Expr::Kind::Leaf) {
+    Operation *def = e->value.getDefiningOp();
+    return def && getContraction(def, builder).has_value();
+  }
+  if (e->kind != Expr::Kind::Apply)
+    return false;
+  return llvm::any_of(e->operands,
+                      [&](Expr *o) { return readsContraction(o, builder); });
+}
+
+/// Peels masks, softcap and scaling off the scores expression `s` (rank
+/// `rank`, keys on the last dim) down to Q K^T.
+///
+/// The peeling goes from the outside in, and each layer must sit where
+/// attn.sdpa applies it: scale innermost, then softcap, then the masks. Bool
+/// masks (select with -inf) and additive masks commute with each other, and a
+/// bool mask commutes with a positive scale.
+static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
+                                              ExprBuilder &builder) {
+  ScoresMatch match;
+  unsigned queryDim = rank - 2, keyDim = rank - 1;
+  bool sawScale = false, sawSoftcap = false;
+  const double negInf = -std::numeric_limits<double>::infinity();
+  auto takeMask = [&](Expr *m, bool isBool) {
+    if (match.mask)
+      return false;
+    std::optional<Access> access = getAccess(m);
+    if (!access)
+      return false;
+    match.mask = access;
+    match.maskIsBool = isBool;
+    return true;
+  };
+  auto takeCondition = [&](Expr *cond) {
+    KeyBand band = match.band.value_or(KeyBand());
+    if (addBandCondition(cond, queryDim, keyDim, band)) {
+      match.band = band;
+      return true;
+    }
+    return takeMask(cond, /*isBool=*/true);
+  };
+  for (int guard = 0; guard < 64; ++guard) {
+    s = stripCasts(s);
+    if (s->kind == Expr::Kind::Leaf) {
+      if (s->map !=
+          AffineMap::getMultiDimIdentityMap(rank, s->map.getContext()))
+        return std::nullopt;
+      Operation *def = s->value.getDefiningOp();
+      if (!def)
+        return std::nullopt;
+      std::optional<Contraction> qk = getContraction(def, builder);
+      if (!qk || qk->batch.size() + 2 != rank)
+        return std::nullopt;
+      match.qk = *qk;
+      return match;
+    }
+    if (s->kind != Expr::Kind::Apply)
+      return std::nullopt;
+    auto constantOperand = [&](unsigned i) -> std::optional<double> {
+      Expr *e = stripCasts(s->operands[i]);
+      if (e->kind == Expr::Kind::Const)
+        return e->constant;
+      return std::nullopt;
+    };
+
+    if (s->isApply(Fn::Add) || s->isApply(Fn::Sub)) {
+      // A finite constant added to every score leaves the softmax unchanged.
+      if (std::optional<double> c = constantOperand(1);
+          c && std::isfinite(*c)) {
+        s = s->operands[0];
+        continue;
+      }
+      if (s->isApply(Fn::Sub))
+        return std::nullopt;
+      if (std::optional<double> c = constantOperand(0);
+          c && std::isfinite(*c)) {
+        s = s->operands[1];
+        continue;
+      }
+      // An additive mask: the side Q K^T does not flow into.
+      bool lhsScores = readsContraction(s->operands[0], builder);
+      bool rhsScores = readsContraction(s->operands[1], builder);
+      if (lhsScores == rhsScores || sawScale || sawSoftcap)
+        return std::nullopt;
+      if (!takeMask(s->operands[lhsScores ? 1 : 0], /*isBool=*/false))
+        return std::nullopt;
+      s = s->operands[lhsScores ? 0 : 1];
+      continue;
+    }
+
+    if (s->isApply(Fn::Select)) {
+      if (sawSoftcap || match.scale < 0.0)
+        return std::nullopt;
+      Expr *cond = s->operands[0];
+      if (stripCasts(s->operands[2])->isConst(negInf)) {
+        if (!takeCondition(cond))
+          return std::nullopt;
+        s = s->operands[1];
+        continue;
+      }
+      if (stripCasts(s->operands[1])->isConst(negInf)) {
+        // select(c, -inf, s) keeps !c.
+        Expr *cmp = stripCasts(cond);
+        if (!cmp->isApply(Fn::CmpI)) {
+          if (!takeMask(cond, /*isBool=*/true))
+            return std::nullopt;
+          match.maskInverted = true;
+          s = s->operands[2];
+          continue;
+        }
+        Expr *inverted = builder.constant(0);
+        *inverted = *cmp;
+        inverted->predicate = static_cast<int64_t>(arith::invertPredicate(
+            static_cast<arith::CmpIPredicate>(cmp->predicate)));
+        if (!takeCondition(inverted))
+          return std::nullopt;
+        s = s->operands[2];
+        continue;
+      }
+      return std::nullopt;
+    }
+
+    if (s->isApply(Fn::Mul)) {
+      // softcap: c * tanh(x / c) or c * tanh(x * (1/c)).
+      bool matched = false;
+      for (unsigned capSide : {1u, 0u}) {
+        std::optional<double> cap = constantOperand(capSide);
+        Expr *t = stripCasts(s->operands[1 - capSide]);
+        if (!cap || !(*cap > 0.0) || !std::isfinite(*cap) ||
+            !t->isApply(Fn::Tanh))
+          continue;
+        Expr *x = stripCasts(t->operands[0]);
+        std::optional<double> inner;
+        Expr *factor = x->kind == Expr::Kind::Apply && x->operands.size() == 2
+                           ? stripCasts(x->operands[1])
+                           : nullptr;
+        if (factor && factor->kind == Expr::Kind::Const) {
+          if (x->isApply(Fn::Div))
+            inner = 1.0 / factor->constant;
+          else if (x->isApply(Fn::Mul))
+            inner = factor->constant;
+        }
+        if (!inner || std::fabs(*inner * *cap - 1.0) > 1e-6)
+          continue;
+        if (sawScale || sawSoftcap)
+          return std::nullopt;
+        match.softcap = *cap;
+        sawSoftcap = true;
+        s = x->operands[0];
+        matched = true;
+        break;
+      }
+      if (matched)
+        continue;
+    }
+
+    // Scaling: x * c, c * x, x / c.
+    std::optional<double> factor;
+    Expr *rest = nullptr;
+    if (s->isApply(Fn::Mul)) {
+      if ((factor = constantOperand(1)))
+        rest = s->operands[0];
+      else if ((factor = constantOperand(0)))
+        rest = s->operands[1];
+    } else if (s->isApply(Fn::Div)) {
+      if ((factor = constantOperand(1)) && *factor != 0.0) {
+        factor = 1.0 / *factor;
+        rest = s->operands[0];
+      }
+    }
+    if (!rest || !std::isfinite(*factor) || *factor == 0.0)
+      return std::nullopt;
+    match.scale *= *factor;
+    sawScale = true;
+    s = rest;
+  }
+  return std::nullopt;
+}
+
+/// Matches the softmax over the last dim that produces `p`; returns its
+/// input. `chain` collects the reductions.
+static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder,
+                          SmallVectorImpl<Operation *> &chain) {
+  MLIRContext *ctx = p->map ? p->map.getContext() : nullptr;
+  unsigned keyDim = rank - 1;
+  p = stripCasts(p);
+  if (p->kind == Expr::Kind::Leaf) {
+    auto softmax = p->value.getDefiningOp<linalg::SoftmaxOp>();
+    if (!softmax || softmax.getDimension() != keyDim ||
+        p->map != AffineMap::getMultiDimIdentityMap(rank, ctx))
+      return nullptr;
+    chain.push_back(softmax);
+    return builder.read(softmax.getInput(), p->map);
+  }
+  // e / z, e * (1 / z), (1 / z) * e.
+  Expr *e = nullptr, *z = nullptr;
+  auto reciprocal = [](Expr *x) -> Expr * {
+    x = stripCasts(x);
+    if (x->isApply(Fn::Recip))
+      return x->operands[0];
+    if (x->isApply(Fn::Div) && stripCasts(x->operands[0])->isConst(1.0))
+      return x->operands[1];
+    return nullptr;
+  };
+  if (p->isApply(Fn::Div)) {
+    e = p->operands[0];
+    z = p->operands[1];
+  } else if (p->isApply(Fn::Mul)) {
+    if ((z = reciprocal(p->operands[1])))
+      e = p->operands[0];
+    else if ((z = reciprocal(p->operands[0])))
+      e = p->operands[1];
+  }
+  if (!e || !z)
+    return nullptr;
+  Expr *exp = stripCasts(e);
+  if (!exp->isApply(Fn::Exp))
+    return nullptr;
+  // The sum of e over the keys.
+  z = stripCasts(z);
+  if (z->kind != Expr::Kind::Leaf)
+    return nullptr;
+  std::optional<Reduction> sum = getReduction(z->value, builder);
+  if (!sum || sum->kind != Reduction::Kind::Sum)
+    return nullptr;
+  Expr *summed = alignReduction(*sum, z->map, keyDim, builder);
+  if (!summed || !isEquivalent(summed, e))
+    return nullptr;
+  chain.push_back(sum->op);
+  // exp(s - max_j s), or exp(s) without the shift.
+  Expr *x = stripCasts(exp->operands[0]);
+  if (!x->isApply(Fn::Sub))
+    return x;
+  Expr *s = x->operands[0];
+  Expr *mx = stripCasts(x->operands[1]);
+  if (mx->kind != Expr::Kind::Leaf)
+    return x;
+  std::optional<Reduction> max = getReduction(mx->value, builder);
+  if (!max || max->kind != Reduction::Kind::Max)
+    return x;
+  Expr *maxed = alignReduction(*max, mx->map, keyDim, builder);
+  if (!maxed || !isEquivalent(maxed, s))
+    return nullptr;
+  chain.push_back(max->op);
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Rewriting
+//===----------------------------------------------------------------------===//
+
+/// For each dim of the tensor `access` reads, the position in `dims` of the
+/// loop it reads, or -1 for a unit dim read at 0. None when the access is not
+/// a transposed and broadcast read of those loops.
+static std::optional<SmallVector<int64_t>>
+getReadPositions(const Access &access, ArrayRef<unsigned> dims) {
+  auto type = dyn_cast<RankedTensorType>(access.value.getType());
+  if (!type || access.map.getNumResults() != type.getRank())
+    return std::nullopt;
+  SmallVector<int64_t> target;
+  for (auto [pos, expr] : llvm::enumerate(access.map.getResults())) {
+    if (auto c = dyn_cast<AffineConstantExpr>(expr)) {
+      if (c.getValue() != 0 || type.getDimSize(pos) != 1)
+        return std::nullopt;
+      target.push_back(-1);
+      continue;
+    }
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim)
+      return std::nullopt;
+    const unsigned *it = llvm::find(dims, dim.getPosition());
+    if (it == dims.end())
+      return std::nullopt;
+    int64_t t = it - dims.begin();
+    if (llvm::is_contained(target, t))
+      return std::nullopt;
+    target.push_back(t);
+  }
+  if (llvm::all_of(target, [](int64_t t) { return t < 0; }))
+    return std::nullopt;
+  return target;
+}
+
+/// Reads `access` (over some loops) as a tensor laid out along `dims` (loops
+/// of the same space): transposed where needed, with unit dims for loops it
+/// is broadcast along. The access must pass getReadPositions.
+static Value materialize(OpBuilder &b, Location loc, const Access &access,
+                         ArrayRef<unsigned> dims) {
+  auto type = cast<RankedTensorType>(access.value.getType());
+  SmallVector<int64_t> target = *getReadPositions(access, dims);
+  Value v = access.value;
+  // Drop unit dims that read nothing.
+  SmallVector<int64_t> kept;
+  for (int64_t t : target)
+    if (t >= 0)
+      kept.push_back(t);
+  if (kept.size() != target.size()) {
+    SmallVector<ReassociationIndices> groups;
+    ReassociationIndices pending;
+    for (auto [pos, t] : llvm::enumerate(target)) {
+      pending.push_back(pos);
+      if (t >= 0) {
+        groups.push_back(pending);
+        pending.clear();
+      }
+    }
+    if (!pending.empty()) {
+      if (groups.empty())
+        groups.push_back({});
+      llvm::append_range(groups.back(), pending);
+    }
+    SmallVector<int64_t> shape;
+    for (auto [pos, t] : llvm::enumerate(target))
+      if (t >= 0)
+        shape.push_back(type.getDimSize(pos));
+    auto collapsedType = RankedTensorType::get(shape, type.getElementType());
+    v = tensor::CollapseShapeOp::create(b, loc, collapsedType, v, groups);
+  }
+  // Order the remaining dims as `dims` does.
+  SmallVector<int64_t> order(kept.size());
+  std::iota(order.begin(), order.end(), 0);
+  llvm::sort(order, [&](int64_t x, int64_t y) { return kept[x] < kept[y]; });
+  if (!llvm::is_sorted(kept)) {
+    auto vType = cast<RankedTensorType>(v.getType());
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t src : order)
+      sizes.push_back(tensor::getMixedSize(b, loc, v, src));
+    Value empty =
+        tensor::EmptyOp::create(b, loc, sizes, vType.getElementType());
+    v = linalg::TransposeOp::create(b, loc, v, empty, order)->getResult(0);
+    llvm::sort(kept);
+  }
+  // Unit dims for the loops it is broadcast along.
+  if (kept.size() != dims.size()) {
+    auto vType = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape(dims.size(), 1);
+    for (auto [i, t] : llvm::enumerate(kept))
+      shape[t] = vType.getDimSize(i);
+    SmallVector<ReassociationIndices> groups;
+    ReassociationIndices pending;
+    for (int64_t d = 0, e = dims.size(), next = 0; d < e; ++d) {
+      pending.push_back(d);
+      if (next < static_cast<int64_t>(kept.size()) && kept[next] == d) {
+        groups.push_back(pending);
+        pending.clear();
+        ++next;
+      }
+    }
+    if (!pending.empty()) {
+      if (groups.empty())
+        groups.push_back({});
+      llvm::append_range(groups.back(), pending);
+    }
+    auto expandedType =
+        RankedTensorType::get(shape, vType.getElementType());
+    v = tensor::ExpandShapeOp::create(b, loc, expandedType, v, groups);
+  }
+  return v;
+}
+
+/// The logical negation of i1 tensor `mask`.
+static Value invertMask(OpBuilder &b, Location loc, Value mask) {
+  auto type = cast<RankedTensorType>(mask.getType());
+  Value empty = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, mask), type.getElementType());
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, type, mask, empty,
+             ArrayRef<AffineMap>{identity, identity}, iterators,
+             [](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value t = arith::ConstantIntOp::create(nb, nloc, 1, 1);
+               Value x = arith::XOrIOp::create(nb, nloc, args[0], t);
+               linalg::YieldOp::create(nb, nloc, x);
+             })
+      .getResult(0);
+}
+
+/// How a `[batch..., S, D]` tensor with 0 to 3 batch dims becomes
+/// `[B, H, S, D]`: unit dims in front of fewer than two batch dims, and
+/// `[B, Hkv, g]` heads merged into `[B, Hkv * g]`.
+static SmallVector<ReassociationIndices> getRank4Groups(int64_t rank) {
+  switch (rank) {
+  case 2:
+    return {{0, 1, 2}, {3}};
+  case 3:
+    return {{0, 1}, {2}, {3}};
+  case 5:
+    return {{0}, {1, 2}, {3}, {4}};
+  default:
+    return {};
+  }
+}
+
+static Value toRank4(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t rank = type.getRank();
+  if (rank == 4)
+    return v;
+  if (rank == 5)
+    return tensor::CollapseShapeOp::create(b, loc, v, getRank4Groups(rank));
+  SmallVector<int64_t> shape(4 - rank, 1);
+  llvm::append_range(shape, type.getShape());
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v,
+      getRank4Groups(rank));
+}
+
+/// The inverse of toRank4, to `type`.
+static Value fromRank4(OpBuilder &b, Location loc, Value v,
+                       RankedTensorType type) {
+  if (type.getRank() == 4)
+    return v;
+  auto vType = cast<RankedTensorType>(v.getType());
+  if (type.getRank() == 5)
+    return tensor::ExpandShapeOp::create(
+        b, loc, type.clone(vType.getElementType()), v, getRank4Groups(5));
+  SmallVector<int64_t> shape(vType.getShape().drop_front(4 - type.getRank()));
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(shape, vType.getElementType()), v,
+      getRank4Groups(type.getRank()));
+}
+
+/// Grouped-query K/V written as a broadcast of `Hkv` heads to `H`:
+/// `collapse_shape [[0], [1, 2], [3], [4]]` of `[B, Hkv, g, S, D]` that is
+/// `x[b, h, s, d]` repeated along g. Returns x as a `[B, Hkv, S, D]` read.
+static std::optional<Access> getRepeatedHeads(Value v, ExprBuilder &builder) {
+  auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse || collapse.getSrcType().getRank() != 5)
+    return std::nullopt;
+  SmallVector<ReassociationIndices> groups =
+      collapse.getReassociationIndices();
+  if (groups.size() != 4 || groups[1] != ReassociationIndices{1, 2})
+    return std::nullopt;
+  MLIRContext *ctx = v.getContext();
+  Expr *e = builder.read(collapse.getSrc(),
+                         AffineMap::getMultiDimIdentityMap(5, ctx));
+  if (e->kind != Expr::Kind::Leaf || e->map.isFunctionOfDim(2))
+    return std::nullopt;
+  SmallVector<unsigned> wanted = {0, 1, 3, 4};
+  for (auto [pos, expr] : llvm::enumerate(e->map.getResults()))
+    if (auto dim = dyn_cast<AffineDimExpr>(expr);
+        dim && !llvm::is_contained(wanted, dim.getPosition()))
+      return std::nullopt;
+  return Access{e->value, e->map};
+}
+
+/// Finds and rewrites the attention that ends in contraction `root`.
+class AttentionRaiser {
+public:
+  AttentionRaiser(Operation *root, bool remarks)
+      : root(root), remarks(remarks) {}
+
+  LogicalResult run() {
+    ExprBuilder builder;
+    std::optional<Contraction> pv = getContraction(root, builder);
+    if (!pv)
+      return failure();
+    unsigned rank = pv->batch.size() + 2;
+    MLIRContext *ctx = root->getContext();
+    // P over the scores space [batch..., i, j], with j the reduced loop.
+    SmallVector<AffineExpr> toLoops(pv->numLoops,
+                                    getAffineConstantExpr(0, ctx));
+    for (auto [pos, loop] : llvm::enumerate(pv->batch))
+      toLoops[loop] = getAffineDimExpr(pos, ctx);
+    toLoops[pv->m] = getAffineDimExpr(rank - 2, ctx);
+    toLoops[pv->k] = getAffineDimExpr(rank - 1, ctx);
+    SmallVector<Operation *> chain;
+    Expr *p = builder.remap(pv->lhs, AffineMap::get(rank, 0, toLoops, ctx));
+    if (!p)
+      return debug("P is not a read of the scores space");
+    Expr *s = matchSoftmax(p, rank, builder, chain);
+    if (!s)
+      return debug("P is not a softmax over the keys");
+    sawSoftmax = true;
+    std::optional<ScoresMatch> scores = matchScores(s, rank, builder);
+    if (!scores)
+      return debug("softmax input is not masked, scaled Q K^T");
+    const Contraction &qk = scores->qk;
+    double scale = scores->scale;
+
+    // Constant factors on q and k fold into the scale.
+    std::optional<Access> q = peelScale(qk.lhs, scale);
+    std::optional<Access> k = peelScale(qk.rhs, scale);
+    std::optional<Access> v = getAccess(pv->rhs);
+    if (!q || !k || !v)
+      return debug("q, k or v is not a tensor read");
+    if (!std::isfinite(scale) || std::fabs(scale) > 3.4e38 || scale == 0.0)
+      return debug("scale does not fit f32");
+
+    // Every value strictly between Q K^T and P V must be used only there.
+    SetVector<Operation *> forward, backward;
+    getForwardSlice(qk.op, &forward);
+    BackwardSliceOptions backwardOptions;
+    backwardOptions.inclusive = false;
+    (void)getBackwardSlice(root, &backward, backwardOptions);
+    SmallPtrSet<Operation *, 16> interior;
+    interior.insert(qk.op);
+    for (Operation *op : forward)
+      if (backward.contains(op))
+        interior.insert(op);
+    for (Operation *op : interior)
+      for (Operation *user : op->getUsers())
+        if (user != root && !interior.contains(user))
+          return debug("an intermediate has another user");
+    auto dependsOnScores = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && (interior.contains(def) || forward.contains(def));
+    };
+    if (dependsOnScores(q->value) || dependsOnScores(k->value) ||
+        dependsOnScores(v->value) ||
+        (scores->mask && dependsOnScores(scores->mask->value)))
+      return debug("an operand depends on the scores");
+
+    return rewrite(*pv, *scores, *q, *k, *v, scale, builder);
+  }
+
+private:
+  /// A reason not to raise; a remark on the P V contraction when asked for,
+  /// once the graph looked like attention (a softmax feeding it).
+  LogicalResult debug(const Twine &why) {
+    if (remarks && sawSoftmax)
+      root->emitRemark("not raised to attn.sdpa: ") << why;
+    LLVM_DEBUG(llvm::dbgs() << "attn-raise: " << root->getName() << " at "
+                            << root->getLoc() << ": " << why << "\n");
+    return failure();
+  }
+
+  static bool isOrderedRead(AffineMap map, ArrayRef<unsigned> dims) {
+    if (map.getNumResults() != dims.size())
+      return false;
+    for (auto [expr, dim] : llvm::zip(map.getResults(), dims))
+      if (expr != getAffineDimExpr(dim, map.getContext()))
+        return false;
+    return true;
+  }
+
+  /// Strips constant factors off a contraction operand into `scale`.
+  static std::optional<Access> peelScale(Expr *e, double &scale) {
+    double factor = 1.0;
+    std::optional<Access> whole = getAccess(e);
+    for (;;) {
+      e = stripCasts(e);
+      if (e->isApply(Fn::Mul)) {
+        Expr *lhs = stripCasts(e->operands[0]);
+        Expr *rhs = stripCasts(e->operands[1]);
+        if (rhs->kind == Expr::Kind::Const) {
+          factor *= rhs->constant;
+          e = lhs;
+          continue;
+        }
+        if (lhs->kind == Expr::Kind::Const) {
+          factor *= lhs->constant;
+          e = rhs;
+          continue;
+        }
+      } else if (e->isApply(Fn::Div)) {
+        Expr *rhs = stripCasts(e->operands[1]);
+        if (rhs->kind == Expr::Kind::Const && rhs->constant != 0.0) {
+          factor /= rhs->constant;
+          e = e->operands[0];
+          continue;
+        }
+      }
+      break;
+    }
+    std::optional<Access> access = getAccess(e);
+    if (!access || factor == 0.0 || !std::isfinite(factor))
+      return whole;
+    scale *= factor;
+    return access;
+  }
+
+  LogicalResult rewrite(const Contraction &pv, const ScoresMatch &scores,
+                        Access q, Access k, Access v, double scale,
+                        ExprBuilder &builder) {
+    const Contraction &qk = scores.qk;
+    Location loc = root->getLoc();
+    OpBuilder b(root);
+    unsigned rank = pv.batch.size() + 2;
+    auto rootType = cast<RankedTensorType>(root->getResult(0).getType());
+
+    auto elementType = [](Value v) {
+      return cast<ShapedType>(v.getType()).getElementType();
+    };
+    Type qElem = elementType(q.value);
+    if (elementType(k.value) != qElem || elementType(v.value) != qElem ||
+        !isa<Float32Type, Float16Type, BFloat16Type>(qElem))
+      return debug("q, k and v element types differ or are unsupported");
+    Type resultElem = rootType.getElementType();
+    if (resultElem != qElem && !resultElem.isF32())
+      return debug("result element type is neither q's nor f32");
+    if (scores.mask) {
+      Type maskElem = elementType(scores.mask->value);
+      if (scores.maskIsBool ? !maskElem.isInteger(1)
+                            : (maskElem != qElem && !maskElem.isF32()))
+        return debug("unsupported mask element type");
+    }
+
+    // Where the band of kept keys matches causal/window, say so; otherwise
+    // it becomes an i1 mask.
+    UnitAttr causal;
+    DenseI64ArrayAttr window;
+    auto scoresType = cast<ShapedType>(qk.op->getResult(0).getType());
+    int64_t sq = scoresType.getDimSize(rank - 2);
+    int64_t sk = scoresType.getDimSize(rank - 1);
+    if (scores.band) {
+      const KeyBand &band = *scores.band;
+      constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+      constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+      bool expressible = !ShapedType::isDynamic(sq) &&
+                         !ShapedType::isDynamic(sk);
+      int64_t o = expressible ? sk - sq : 0;
+      if (expressible) {
+        if (band.hi < o || (band.lo != kMin && band.lo > o))
+          expressible = false;
+      }
+      if (!expressible)
+        return debug("masked band is not causal/window aligned to the "
+                     "bottom-right");
+      if (band.hi == o && band.lo == kMin) {
+        causal = b.getUnitAttr();
+      } else {
+        int64_t left = band.lo == kMin ? sq + sk : o - band.lo;
+        int64_t right = band.hi == kMax ? sq + sk : band.hi - o;
+        left = std::min(left, sq + sk);
+        right = std::min(right, sq + sk);
+        window = b.getDenseI64ArrayAttr({left, right});
+      }
+    }
+
+    SmallVector<unsigned> qDims(qk.batch), kDims(qk.batch), vDims(pv.batch);
+    qDims.append({qk.m, qk.k});
+    kDims.append({qk.n, qk.k});
+    vDims.append({pv.k, pv.n});
+
+    // Grouped-query heads written as a repeat of K and V heads.
+    std::optional<Access> kHeads, vHeads;
+    if (rank == 4 && isOrderedRead(k.map, kDims) &&
+        isOrderedRead(v.map, vDims)) {
+      kHeads = getRepeatedHeads(k.value, builder);
+      vHeads = getRepeatedHeads(v.value, builder);
+    }
+
+    SmallVector<unsigned> headDims = {0, 1, 3, 4};
+    if (kHeads && vHeads &&
+        (!getReadPositions(*kHeads, headDims) ||
+         !getReadPositions(*vHeads, headDims))) {
+      kHeads.reset();
+      vHeads.reset();
+    }
+    SmallVector<unsigned> sDims = llvm::to_vector(llvm::seq<unsigned>(0, rank));
+    std::optional<SmallVector<int64_t>> qRead = getReadPositions(q, qDims);
+    std::optional<SmallVector<int64_t>> kRead = getReadPositions(k, kDims);
+    std::optional<SmallVector<int64_t>> vRead = getReadPositions(v, vDims);
+    if (!qRead || !kRead || !vRead)
+      return debug("q, k or v is not a plain read");
+    // Which batch dims a tensor reads (bit i: batch dim i).
+    auto batchRead = [&](ArrayRef<int64_t> read) {
+      unsigned bits = 0;
+      for (int64_t t : read)
+        if (t >= 0 && t < static_cast<int64_t>(rank) - 2)
+          bits |= 1u << t;
+      return bits;
+    };
+    unsigned all = (1u << (rank - 2)) - 1;
+    // K and V may skip only the batch dim that becomes grouped heads: the
+    // only one (rank 3), the heads (rank 4), or the group (rank 5).
+    unsigned kBits = batchRead(*kRead), vBits = batchRead(*vRead);
+    unsigned groupBit = rank == 3 ? 1u : rank == 4 ? 2u : rank == 5 ? 4u : 0u;
+    if (batchRead(*qRead) != all || kBits != vBits ||
+        (kBits != all && kBits != (all & ~groupBit)))
+      return debug("k/v broadcast along batch dims attn.sdpa cannot express");
+    if (rank == 5) {
+      auto rootShape = rootType.getShape();
+      if (ShapedType::isDynamic(rootShape[1]) ||
+          ShapedType::isDynamic(rootShape[2]))
+        return debug("dynamic grouped heads");
+    }
+    if (scores.mask) {
+      std::optional<SmallVector<int64_t>> maskRead =
+          getReadPositions(*scores.mask, sDims);
+      if (!maskRead)
+        return debug("mask is not a broadcast read of the scores");
+      unsigned bits = batchRead(*maskRead);
+      if (rank == 5 && ((bits >> 1) & 1) != ((bits >> 2) & 1))
+        return debug("mask broadcast along only part of the grouped heads");
+    }
+
+    // The match is complete: from here on the IR changes.
+    Value qT = materialize(b, loc, q, qDims);
+    Value kT, vT;
+    if (kHeads && vHeads) {
+      kT = materialize(b, loc, *kHeads, headDims);
+      vT = materialize(b, loc, *vHeads, headDims);
+    } else {
+      kT = materialize(b, loc, k, kDims);
+      vT = materialize(b, loc, v, vDims);
+    }
+    Value maskT;
+    if (scores.mask)
+      maskT = materialize(b, loc, *scores.mask, sDims);
+    if (scores.maskInverted)
+      maskT = invertMask(b, loc, maskT);
+    qT = toRank4(b, loc, qT);
+    kT = toRank4(b, loc, kT);
+    vT = toRank4(b, loc, vT);
+    if (maskT)
+      maskT = toRank4(b, loc, maskT);
+
+    auto q4 = cast<RankedTensorType>(qT.getType());
+    auto v4 = cast<RankedTensorType>(vT.getType());
+    auto resultType = RankedTensorType::get(
+        {q4.getDimSize(0), q4.getDimSize(1), q4.getDimSize(2),
+         v4.getDimSize(3)},
+        resultElem);
+    auto sdpa = SdpaOp::create(
+        b, loc, resultType, qT, kT, vT, maskT, b.getF32FloatAttr(scale), causal,
+        window,
+        scores.softcap ? b.getF32FloatAttr(*scores.softcap) : FloatAttr());
+    Value result = fromRank4(b, loc, sdpa.getResult(), rootType);
+    if (result.getType() != rootType)
+      result = tensor::CastOp::create(b, loc, rootType, result);
+    root->getResult(0).replaceAllUsesWith(result);
+    return success();
+  }
+
+  Operation *root;
+  bool remarks;
+  bool sawSoftmax = false;
+};
+
+/// Erases what the rewrite left dead, from `root` backwards.
+static void eraseDeadSlice(Operation *root) {
+  SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.inclusive = true;
+  // Constants captured by the bodies of linalg ops die with them.
+  options.omitUsesFromAbove = false;
+  (void)getBackwardSlice(root, &slice, options);
+  for (Operation *op : llvm::reverse(slice))
+    if (isOpTriviallyDead(op))
+      op->erase();
+}
+
+struct AttnRaisePass : attn::impl::AttnRaisePassBase<AttnRaisePass> {
+  using AttnRaisePassBase::AttnRaisePassBase;
+
+  void runOnOperation() override {
+    // Each rewrite changes the graph; look again until nothing matches.
+    for (;;) {
+      Operation *raised = nullptr;
+      getOperation()->walk([&](Operation *op) {
+        if (!isa<linalg::LinalgOp, tosa::MatMulOp>(op))
+          return WalkResult::advance();
+        if (succeeded(AttentionRaiser(op, remarks).run())) {
+          raised = op;
+          return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      });
+      if (!raised)
+        break;
+      eraseDeadSlice(raised);
+    }
+  }
+};
+
+} // namespace

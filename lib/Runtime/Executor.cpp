@@ -9,6 +9,7 @@
 #include "attn/IR/AttnInterfaces.h"
 #include "attn/IR/AttnOps.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -200,10 +201,18 @@ Expected<std::optional<double>>
 attn::checkShapesAndCountFlops(ModuleOp module, StringRef entryName,
                                ArrayRef<SmallVector<int64_t>> shapes) {
   OwningOpRef<ModuleOp> clone = module.clone();
-  auto entry = clone->lookupSymbol<func::FuncOp>(entryName);
   MLIRContext *ctx = clone->getContext();
   ctx->getOrLoadDialect<tensor::TensorDialect>();
   DiagnosticCapture capture(ctx);
+  // Attention written in upstream ops counts as the attn ops it raises to,
+  // whichever pipeline runs it.
+  {
+    PassManager pm(ctx);
+    pm.addPass(createAttnRaisePass());
+    if (failed(pm.run(*clone)))
+      return createStringError(capture.takeError("raising failed").c_str());
+  }
+  auto entry = clone->lookupSymbol<func::FuncOp>(entryName);
 
   // Give the arguments their run-time shapes, remembering the declared ones.
   DenseMap<Value, Type> declaredTypes;

@@ -115,6 +115,8 @@ constexpr int kExpansionBudget = 512;
 
 /// The value of a splat floating-point or integer constant.
 static std::optional<double> getScalarConstant(Value v) {
+  if (auto splat = v.getDefiningOp<tensor::SplatOp>())
+    return getScalarConstant(splat.getInput());
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr))) {
     auto constOp = v.getDefiningOp<tosa::ConstOp>();

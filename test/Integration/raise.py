@@ -38,8 +38,10 @@ def to4(x, rank):
     return x[None, None]
 
 
-def oracle(args, values, attrs, rank, Sq, Sk):
+def oracle(args, values, attrs, rank, Sq, Sk, q_bshd=False):
     q, k, v = (to4(x, rank) for x in values[:3])
+    if q_bshd:
+        q = q.transpose(0, 2, 1, 3)
     mask = None
     causal = False
     window = None
@@ -98,7 +100,8 @@ def case(name, expect_raised=True, **form):
             inputs.append(x)
             values.append(xv)
     rank = form.get("rank", 4)
-    expected = oracle(args, values, attrs, rank, form.get("Sq", 8), form.get("Sk", 8))
+    expected = oracle(args, values, attrs, rank, form.get("Sq", 8), form.get("Sk", 8),
+                      form.get("q_bshd", False))
     r.check(name, ir, inputs, expected, dt if dt != "f32" else "f32")
 
 
@@ -109,6 +112,7 @@ case("rank3_batch_matmul", rank=3, qk="transpose", pv="named", B=2, H=2, Sq=9, S
 case("rank3_batch_matmul_maps", rank=3, qk="named_maps", pv="named", B=1, H=4, Sq=5, Sk=7)
 case("rank2_matmul", rank=2, B=1, H=1, qk="transpose", pv="named", Sq=11, Sk=6, D=32, Dv=8)
 case("rank2_matmul_maps", rank=2, B=1, H=1, qk="named_maps", Sq=4, Sk=9)
+case("q_stored_bshd", rank=4, qk="map", pv="generic", q_bshd=True, B=2, H=3, Sq=7, Sk=9)
 # Scale forms.
 case("scale_div_tensor", scale="scores_div", scale_value=0.3)
 case("scale_on_q", scale="q", scale_value=0.25)

@@ -1602,3 +1602,68 @@ func.func @linalg_reduce_softmax(%q: tensor<8x4xf32>, %kt: tensor<4x8xf32>, %v: 
   %o = linalg.matmul ins(%p, %v : tensor<8x8xf32>, tensor<8x4xf32>) outs(%zo : tensor<8x4xf32>) -> tensor<8x4xf32>
   return %o : tensor<8x4xf32>
 }
+
+// -----
+
+// Q stored [B, S, H, D] and read through a transposed map: transposed once.
+// CHECK-LABEL: func.func @q_stored_bshd(
+// CHECK-SAME:    %[[Q:.*]]: tensor<1x8x2x4xf32>, %[[K:.*]]: tensor<1x2x8x4xf32>, %[[V:.*]]: tensor<1x2x8x4xf32>)
+// CHECK:         %[[QT:.*]] = linalg.transpose ins(%[[Q]] : tensor<1x8x2x4xf32>) outs(%{{.*}} : tensor<1x2x8x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK:         attn.sdpa %[[QT]], %[[K]], %[[V]] {scale = 5.000000e-01 : f32}
+func.func @q_stored_bshd(%q: tensor<1x8x2x4xf32>, %k: tensor<1x2x8x4xf32>, %v: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
+  %c1 = arith.constant 0.0 : f32
+  %e2 = tensor.empty() : tensor<1x2x8x8xf32>
+  %f3 = linalg.fill ins(%c1 : f32) outs(%e2 : tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %t4 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<1x8x2x4xf32>, tensor<1x2x8x4xf32>) outs(%f3 : tensor<1x2x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %acc: f32):
+    %p = arith.mulf %a0, %a1 : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x8x8xf32>
+  %c5 = arith.constant 0.5 : f32
+  %e6 = tensor.empty() : tensor<1x2x8x8xf32>
+  %t7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t4 : tensor<1x2x8x8xf32>) outs(%e6 : tensor<1x2x8x8xf32>) {
+  ^bb0(%a0: f32, %acc: f32):
+    %m = arith.mulf %a0, %c5 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x8x8xf32>
+  %c8 = arith.constant 0xFF800000 : f32
+  %e9 = tensor.empty() : tensor<1x2x8xf32>
+  %f10 = linalg.fill ins(%c8 : f32) outs(%e9 : tensor<1x2x8xf32>) -> tensor<1x2x8xf32>
+  %t11 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%t7 : tensor<1x2x8x8xf32>) outs(%f10 : tensor<1x2x8xf32>) {
+  ^bb0(%a0: f32, %acc: f32):
+    %m = arith.maximumf %a0, %acc : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x8xf32>
+  %e12 = tensor.empty() : tensor<1x2x8x8xf32>
+  %t13 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t7, %t11 : tensor<1x2x8x8xf32>, tensor<1x2x8xf32>) outs(%e12 : tensor<1x2x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %acc: f32):
+    %d = arith.subf %a0, %a1 : f32
+    %x = math.exp %d : f32
+    linalg.yield %x : f32
+  } -> tensor<1x2x8x8xf32>
+  %c14 = arith.constant 0.0 : f32
+  %e15 = tensor.empty() : tensor<1x2x8xf32>
+  %f16 = linalg.fill ins(%c14 : f32) outs(%e15 : tensor<1x2x8xf32>) -> tensor<1x2x8xf32>
+  %t17 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%t13 : tensor<1x2x8x8xf32>) outs(%f16 : tensor<1x2x8xf32>) {
+  ^bb0(%a0: f32, %acc: f32):
+    %m = arith.addf %a0, %acc : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x8xf32>
+  %e18 = tensor.empty() : tensor<1x2x8x8xf32>
+  %t19 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t13, %t17 : tensor<1x2x8x8xf32>, tensor<1x2x8xf32>) outs(%e18 : tensor<1x2x8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %acc: f32):
+    %m = arith.divf %a0, %a1 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x8x8xf32>
+  %c20 = arith.constant 0.0 : f32
+  %e21 = tensor.empty() : tensor<1x2x8x4xf32>
+  %f22 = linalg.fill ins(%c20 : f32) outs(%e21 : tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  %t23 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%t19, %v : tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) outs(%f22 : tensor<1x2x8x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %acc: f32):
+    %p = arith.mulf %a0, %a1 : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x8x4xf32>
+  return %t23 : tensor<1x2x8x4xf32>
+}

@@ -93,7 +93,7 @@ def unfused_linalg(B=1, H=2, Hkv=None, Sq=8, Sk=8, D=4, Dv=None, rank=4, dt="f32
                    qk="transpose", pv="named", scale="scores_mul", scale_value=None,
                    mask="none", mask_shape="2d", softmax="expanded", keepdim=False,
                    softcap=None, return_probs=False, softmax_axis="keys",
-                   fill=-math.inf):
+                   fill=-math.inf, q_bshd=False):
     """Attention as linalg on tensors. Returns (ir, args, attrs) where attrs
     describe the attention for the oracle.
 
@@ -107,6 +107,8 @@ def unfused_linalg(B=1, H=2, Hkv=None, Sq=8, Sk=8, D=4, Dv=None, rank=4, dt="f32
     mask: "none", "add", "bool", "bool_inverted", "causal", "causal_topleft",
         "window".
     softmax: "linalg", "expanded", "recip".
+    q_bshd: (rank 4, generic contractions) Q is stored [B, Sq, H, D] and read
+        through a transposed map.
     """
     Hkv = Hkv or H
     Dv = Dv or D
@@ -127,7 +129,10 @@ def unfused_linalg(B=1, H=2, Hkv=None, Sq=8, Sk=8, D=4, Dv=None, rank=4, dt="f32
     if scale_value is None:
         scale_value = 1.0 / math.sqrt(D)
     b = Builder()
-    args = [("q", batch + [Sq, D], dt), ("k", kv_batch + [Sk, D], dt),
+    q_shape = [B, Sq, H, D] if q_bshd else batch + [Sq, D]
+    q_map = [bd[0], f"d{nb}", bd[1], f"d{nb + 2}"] if q_bshd else bd + [f"d{nb}", f"d{nb + 2}"]
+    assert not q_bshd or (rank == 4 and scale not in ("q", "qk_split"))
+    args = [("q", q_shape, dt), ("k", kv_batch + [Sk, D], dt),
             ("v", kv_batch + [Sk, Dv], dt)]
     q, k, v = "%q", "%k", "%v"
     attrs = {"scale": scale_value}
@@ -206,13 +211,12 @@ def unfused_linalg(B=1, H=2, Hkv=None, Sq=8, Sk=8, D=4, Dv=None, rank=4, dt="f32
             n = nb + 3
             kmap = bd + [f"d{nb + 2}", f"d{nb + 1}"] if qk == "transpose" else bd + [f"d{nb + 1}", f"d{nb + 2}"]
             kshape = kv_batch + ([D, Sk] if qk == "transpose" else [Sk, D])
-            s = b.generic(n, [(q, batch + [Sq, D], dt, bd + [f"d{nb}", f"d{nb + 2}"]),
-                              (kt, kshape, dt, kmap)],
+            s = b.generic(n, [(q, q_shape, dt, q_map), (kt, kshape, dt, kmap)],
                           (zero_s, s_shape, acc, bd + [f"d{nb}", f"d{nb + 1}"]),
                           ["parallel"] * (nb + 2) + ["reduction"], mul_add)
     else:
         n = nb + 3
-        s = b.generic(n, [(q, batch + [Sq, D], dt, bd + [f"d{nb}", f"d{nb + 2}"]),
+        s = b.generic(n, [(q, q_shape, dt, q_map),
                           (k, kv_batch + [Sk, D], dt, bd + [f"d{nb + 1}", f"d{nb + 2}"])],
                       (zero_s, s_shape, acc, bd + [f"d{nb}", f"d{nb + 1}"]),
                       ["parallel"] * (nb + 2) + ["reduction"], mul_add)

@@ -33,6 +33,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -174,11 +175,19 @@ public:
   /// `e` with its leaves and indices moved through `remap` (target space ->
   /// the space of `e`).
   Expr *remap(Expr *e, AffineMap toSpace) {
+    budget = kExpansionBudget;
+    return remapImpl(e, toSpace);
+  }
+
+private:
+  Expr *remapImpl(Expr *e, AffineMap toSpace) {
     switch (e->kind) {
     case Expr::Kind::Const:
       return e;
     case Expr::Kind::Leaf:
-      return leaf(e->value, e->map.compose(toSpace));
+      // Read again: a leaf may expand in the new space (a collapsed batch
+      // dim written as the linearization of two dims).
+      return readImpl(e->value, e->map.compose(toSpace));
     case Expr::Kind::Index:
       return index(toSpace.getResult(e->dim));
     case Expr::Kind::Apply: {
@@ -186,7 +195,7 @@ public:
       n->fn = e->fn;
       n->predicate = e->predicate;
       for (Expr *operand : e->operands) {
-        Expr *m = remap(operand, toSpace);
+        Expr *m = remapImpl(operand, toSpace);
         if (!m)
           return nullptr;
         n->operands.push_back(m);
@@ -201,6 +210,7 @@ public:
     llvm_unreachable("unknown expression kind");
   }
 
+public:
   Expr *leaf(Value value, AffineMap map) {
     Expr *e = make(Expr::Kind::Leaf);
     e->value = value;
@@ -264,6 +274,12 @@ private:
       return nullptr;
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def))
       return expandLinalg(linalgOp, cast<OpResult>(value), map);
+    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def))
+      return readCollapsed(collapse.getSrc(),
+                           collapse.getReassociationIndices(), map);
+    if (auto expandOp = dyn_cast<tensor::ExpandShapeOp>(def))
+      return readExpanded(expandOp.getSrc(), expandOp.getReassociationIndices(),
+                          expandOp.getResultType().getShape(), map);
     if (isa<tosa::TosaDialect>(def->getDialect()))
       return expandTosa(def, map);
     if (def->getNumResults() == 1 && isa<arith::ArithDialect,
@@ -321,8 +337,127 @@ private:
     });
   }
 
+  /// `expand_shape(src)` read at `map`: each source dim is the row-major
+  /// linearization of its group of result dims.
+  Expr *readExpanded(Value src, ArrayRef<ReassociationIndices> groups,
+                     ArrayRef<int64_t> resultShape, AffineMap map) {
+    MLIRContext *ctx = src.getContext();
+    SmallVector<AffineExpr> exprs;
+    for (const ReassociationIndices &group : groups) {
+      AffineExpr e = getAffineConstantExpr(0, ctx);
+      int64_t stride = 1;
+      for (int64_t d : llvm::reverse(group)) {
+        if (group.size() > 1 && ShapedType::isDynamic(resultShape[d]))
+          return nullptr;
+        e = e + map.getResult(d) * stride;
+        stride *= group.size() > 1 ? resultShape[d] : 1;
+      }
+      exprs.push_back(e);
+    }
+    return readImpl(src, AffineMap::get(map.getNumDims(), 0, exprs, ctx));
+  }
+
+  /// `collapse_shape(src)` read at `map`: each merged index must be a
+  /// row-major linearization, term by term, of the source dims it covers
+  /// (unit source dims read 0). The sizes of the loops it is written in are
+  /// checked where the operands are materialized.
+  Expr *readCollapsed(Value src, ArrayRef<ReassociationIndices> groups,
+                      AffineMap map) {
+    MLIRContext *ctx = src.getContext();
+    ArrayRef<int64_t> srcShape = cast<ShapedType>(src.getType()).getShape();
+    SmallVector<AffineExpr> exprs;
+    for (auto [g, group] : llvm::enumerate(groups)) {
+      AffineExpr e = map.getResult(g);
+      if (group.size() == 1) {
+        exprs.push_back(e);
+        continue;
+      }
+      SmallVector<int64_t> coeffs(map.getNumDims(), 0);
+      int64_t constant = 0;
+      if (!getLinearTerms(e, 1, coeffs, constant) || constant != 0)
+        return nullptr;
+      int64_t stride = 1;
+      SmallVector<AffineExpr> groupExprs(group.size());
+      for (int64_t t = group.size() - 1; t >= 0; --t) {
+        int64_t size = srcShape[group[t]];
+        if (ShapedType::isDynamic(size))
+          return nullptr;
+        if (size == 1) {
+          groupExprs[t] = getAffineConstantExpr(0, ctx);
+          continue;
+        }
+        // The one term with this stride.
+        auto it = llvm::find(coeffs, stride);
+        if (it == coeffs.end())
+          return nullptr;
+        groupExprs[t] = getAffineDimExpr(it - coeffs.begin(), ctx);
+        *it = 0;
+        stride *= size;
+      }
+      if (llvm::any_of(coeffs, [](int64_t c) { return c != 0; }))
+        return nullptr;
+      llvm::append_range(exprs, groupExprs);
+    }
+    return readImpl(src, AffineMap::get(map.getNumDims(), 0, exprs, ctx));
+  }
+
+public:
+  /// Adds `scale * e` to `coeffs` (per dim) and `constant`; false unless `e`
+  /// is a linear combination of dims.
+  static bool getLinearTerms(AffineExpr e, int64_t scale,
+                             SmallVectorImpl<int64_t> &coeffs,
+                             int64_t &constant) {
+    if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+      coeffs[dim.getPosition()] += scale;
+      return true;
+    }
+    if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+      constant += scale * c.getValue();
+      return true;
+    }
+    auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+    if (!bin)
+      return false;
+    if (bin.getKind() == AffineExprKind::Add)
+      return getLinearTerms(bin.getLHS(), scale, coeffs, constant) &&
+             getLinearTerms(bin.getRHS(), scale, coeffs, constant);
+    if (bin.getKind() == AffineExprKind::Mul)
+      if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+        return getLinearTerms(bin.getLHS(), scale * c.getValue(), coeffs,
+                              constant);
+    return false;
+  }
+
+private:
   Expr *expandTosa(Operation *def, AffineMap map) {
     Value result = def->getResult(0);
+    if (auto reshape = dyn_cast<tosa::ReshapeOp>(def)) {
+      auto srcType = cast<ShapedType>(reshape.getInput1().getType());
+      auto dstType = cast<ShapedType>(reshape.getType());
+      if (!srcType.hasStaticShape() || !dstType.hasStaticShape())
+        return nullptr;
+      if (srcType.getShape() == dstType.getShape())
+        return readImpl(reshape.getInput1(), map);
+      if (dstType.getRank() < srcType.getRank()) {
+        if (auto groups = getReassociationIndicesForCollapse(
+                srcType.getShape(), dstType.getShape()))
+          return readCollapsed(reshape.getInput1(), *groups, map);
+      } else if (auto groups = getReassociationIndicesForCollapse(
+                     dstType.getShape(), srcType.getShape())) {
+        return readExpanded(reshape.getInput1(), *groups, dstType.getShape(),
+                            map);
+      }
+      return nullptr;
+    }
+    if (auto equal = dyn_cast<tosa::EqualOp>(def))
+      return apply(Fn::CmpF,
+                   {readImpl(equal.getInput1(),
+                             getTosaBroadcastMap(equal.getInput1(), result)
+                                 .compose(map)),
+                    readImpl(equal.getInput2(),
+                             getTosaBroadcastMap(equal.getInput2(), result)
+                                 .compose(map))},
+                   static_cast<int64_t>(arith::CmpFPredicate::OEQ));
     auto operand = [&](Value v) -> Expr * {
       return readImpl(v, getTosaBroadcastMap(v, result).compose(map));
     };
@@ -607,7 +742,7 @@ static std::optional<Contraction> getContraction(Operation *op,
 }
 
 struct Reduction {
-  enum class Kind { Max, Sum };
+  enum class Kind { Max, Sum, And };
   Kind kind = Kind::Sum;
   Operation *op = nullptr;
   /// The reduced expression over the reduction's loops.
@@ -625,16 +760,15 @@ static std::optional<Reduction> getReduction(Value value,
   if (!def)
     return std::nullopt;
   MLIRContext *ctx = value.getContext();
-  if (isa<tosa::ReduceMaxOp, tosa::ReduceSumOp>(def)) {
+  if (isa<tosa::ReduceMaxOp, tosa::ReduceSumOp, tosa::ReduceAllOp>(def)) {
     Value input = def->getOperand(0);
     auto inputType = cast<ShapedType>(input.getType());
     unsigned rank = inputType.getRank();
-    unsigned axis = isa<tosa::ReduceMaxOp>(def)
-                        ? cast<tosa::ReduceMaxOp>(def).getAxis()
-                        : cast<tosa::ReduceSumOp>(def).getAxis();
+    unsigned axis = cast<IntegerAttr>(def->getAttr("axis")).getInt();
     Reduction r;
-    r.kind = isa<tosa::ReduceMaxOp>(def) ? Reduction::Kind::Max
-                                         : Reduction::Kind::Sum;
+    r.kind = isa<tosa::ReduceMaxOp>(def)   ? Reduction::Kind::Max
+             : isa<tosa::ReduceSumOp>(def) ? Reduction::Kind::Sum
+                                           : Reduction::Kind::And;
     r.op = def;
     r.numLoops = rank;
     r.reducedLoop = axis;
@@ -667,9 +801,11 @@ static std::optional<Reduction> getReduction(Value value,
     return std::nullopt;
   Value element;
   // max(x, acc), or select(x > acc, x, acc) as argmax-style bodies write it.
-  if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::AddFOp>(combiner)) {
-    r.kind = isa<arith::AddFOp>(combiner) ? Reduction::Kind::Sum
-                                          : Reduction::Kind::Max;
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::AddFOp, arith::AndIOp>(
+          combiner)) {
+    r.kind = isa<arith::AddFOp>(combiner)    ? Reduction::Kind::Sum
+             : isa<arith::AndIOp>(combiner) ? Reduction::Kind::And
+                                             : Reduction::Kind::Max;
     if (combiner->getOperand(1) == acc)
       element = combiner->getOperand(0);
     else if (combiner->getOperand(0) == acc)
@@ -691,16 +827,28 @@ static std::optional<Reduction> getReduction(Value value,
       op, element, AffineMap::getMultiDimIdentityMap(r.numLoops, ctx));
   if (!r.operand)
     return std::nullopt;
-  // The start value: -inf (or the lowest float) for max, 0 for sum.
+  // The start value: -inf (or the lowest float) for max, 0 for sum, true
+  // for and.
   Expr *start = builder.read(
       init->get(),
       AffineMap::getMultiDimIdentityMap(
           cast<ShapedType>(init->get().getType()).getRank(), ctx));
   if (start->kind != Expr::Kind::Const)
     return std::nullopt;
-  if (r.kind == Reduction::Kind::Sum ? start->constant != 0.0
-                                     : start->constant > -3.0e38)
-    return std::nullopt;
+  switch (r.kind) {
+  case Reduction::Kind::Sum:
+    if (start->constant != 0.0)
+      return std::nullopt;
+    break;
+  case Reduction::Kind::Max:
+    if (start->constant > -3.0e38)
+      return std::nullopt;
+    break;
+  case Reduction::Kind::And:
+    if (start->constant != 1.0)
+      return std::nullopt;
+    break;
+  }
   return r;
 }
 
@@ -839,6 +987,8 @@ static bool addBandCondition(Expr *e, unsigned queryDim, unsigned keyDim,
 /// What was found around Q K^T.
 struct ScoresMatch {
   Contraction qk;
+  /// How the scores space reads the result of Q K^T.
+  AffineMap qkRead;
   double scale = 1.0;
   std::optional<double> softcap;
   /// An additive mask or an i1 mask (true keeps), in the scores space.
@@ -897,16 +1047,22 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
   for (int guard = 0; guard < 64; ++guard) {
     s = stripCasts(s);
     if (s->kind == Expr::Kind::Leaf) {
-      if (s->map !=
-          AffineMap::getMultiDimIdentityMap(rank, s->map.getContext()))
+      // Q K^T read as [batch..., i, j]; its batch dims may be any function
+      // of the scores' batch dims (heads folded into one batch dim).
+      MLIRContext *ctx = s->map.getContext();
+      unsigned n = s->map.getNumResults();
+      if (n < 2 || s->map.getResult(n - 2) != getAffineDimExpr(queryDim, ctx) ||
+          s->map.getResult(n - 1) != getAffineDimExpr(keyDim, ctx))
         return std::nullopt;
-      Operation *def = s->value.getDefiningOp();
-      if (!def)
-        return std::nullopt;
-      std::optional<Contraction> qk = getContraction(def, builder);
-      if (!qk || qk->batch.size() + 2 != rank)
+      for (AffineExpr e : s->map.getResults().drop_back(2))
+        if (e.isFunctionOfDim(queryDim) || e.isFunctionOfDim(keyDim))
+          return std::nullopt;
+      std::optional<Contraction> qk =
+          getContraction(s->value.getDefiningOp(), builder);
+      if (!qk || qk->batch.size() + 2 != n)
         return std::nullopt;
       match.qk = *qk;
+      match.qkRead = s->map;
       return match;
     }
     if (s->kind != Expr::Kind::Apply)
@@ -1108,7 +1264,8 @@ static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder,
 /// loop it reads, or -1 for a unit dim read at 0. None when the access is not
 /// a transposed and broadcast read of those loops.
 static std::optional<SmallVector<int64_t>>
-getReadPositions(const Access &access, ArrayRef<unsigned> dims) {
+getReadPositions(const Access &access, ArrayRef<unsigned> dims,
+                 ArrayRef<int64_t> loopSizes = {}) {
   auto type = dyn_cast<RankedTensorType>(access.value.getType());
   if (!type || access.map.getNumResults() != type.getRank())
     return std::nullopt;
@@ -1129,11 +1286,87 @@ getReadPositions(const Access &access, ArrayRef<unsigned> dims) {
     int64_t t = it - dims.begin();
     if (llvm::is_contained(target, t))
       return std::nullopt;
+    // The tensor dim spans exactly the loop (a merged dim split back into
+    // the loops it was linearized from must have their sizes).
+    if (dim.getPosition() < loopSizes.size() &&
+        !ShapedType::isDynamic(loopSizes[dim.getPosition()]) &&
+        !type.isDynamicDim(pos) &&
+        type.getDimSize(pos) != loopSizes[dim.getPosition()])
+      return std::nullopt;
     target.push_back(t);
   }
   if (llvm::all_of(target, [](int64_t t) { return t < 0; }))
     return std::nullopt;
   return target;
+}
+
+/// A tensor dim read as the row-major linearization of several loops
+/// (`x[.., (h * D + d), ..]`, a projection output before its heads are split
+/// off by a view) is expanded into one dim per loop, so that the read
+/// becomes a transposed and broadcast one. Returns the new read, creating
+/// the `tensor.expand_shape` (recorded in `created`), or the read unchanged.
+/// None when a merged dim does not split exactly.
+static std::optional<Access>
+splitMergedDims(OpBuilder &b, Location loc, const Access &access,
+                ArrayRef<int64_t> loopSizes,
+                SmallVectorImpl<Operation *> &created) {
+  auto type = dyn_cast<RankedTensorType>(access.value.getType());
+  if (!type)
+    return std::nullopt;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> exprs;
+  bool split = false;
+  for (auto [pos, e] : llvm::enumerate(access.map.getResults())) {
+    ReassociationIndices group;
+    if (isa<AffineDimExpr, AffineConstantExpr>(e)) {
+      group.push_back(shape.size());
+      shape.push_back(type.getDimSize(pos));
+      exprs.push_back(e);
+      groups.push_back(group);
+      continue;
+    }
+    SmallVector<int64_t> coeffs(access.map.getNumDims(), 0);
+    int64_t constant = 0;
+    int64_t size = type.getDimSize(pos);
+    if (!ExprBuilder::getLinearTerms(e, 1, coeffs, constant) || constant != 0 ||
+        ShapedType::isDynamic(size))
+      return std::nullopt;
+    SmallVector<std::pair<int64_t, unsigned>> terms;
+    for (auto [d, c] : llvm::enumerate(coeffs)) {
+      if (c < 0)
+        return std::nullopt;
+      if (c > 0)
+        terms.push_back({c, d});
+    }
+    llvm::sort(terms, [](auto x, auto y) { return x.first > y.first; });
+    if (terms.empty() || terms.back().first != 1)
+      return std::nullopt;
+    for (auto [t, term] : llvm::enumerate(terms)) {
+      int64_t above = t == 0 ? size : terms[t - 1].first;
+      if (above % term.first != 0)
+        return std::nullopt;
+      int64_t loopSize = above / term.first;
+      unsigned d = term.second;
+      if (d < loopSizes.size() && !ShapedType::isDynamic(loopSizes[d]) &&
+          loopSizes[d] != loopSize)
+        return std::nullopt;
+      group.push_back(shape.size());
+      shape.push_back(loopSize);
+      exprs.push_back(getAffineDimExpr(d, ctx));
+    }
+    groups.push_back(group);
+    split = true;
+  }
+  if (!split)
+    return access;
+  auto expanded = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()),
+      access.value, groups);
+  created.push_back(expanded);
+  return Access{expanded.getResult(),
+                AffineMap::get(access.map.getNumDims(), 0, exprs, ctx)};
 }
 
 /// Reads `access` (over some loops) as a tensor laid out along `dims` (loops
@@ -1313,33 +1546,105 @@ public:
     std::optional<Contraction> pv = getContraction(root, builder);
     if (!pv)
       return failure();
-    unsigned rank = pv->batch.size() + 2;
     MLIRContext *ctx = root->getContext();
-    // P over the scores space [batch..., i, j], with j the reduced loop.
-    SmallVector<AffineExpr> toLoops(pv->numLoops,
-                                    getAffineConstantExpr(0, ctx));
-    for (auto [pos, loop] : llvm::enumerate(pv->batch))
-      toLoops[loop] = getAffineDimExpr(pos, ctx);
-    toLoops[pv->m] = getAffineDimExpr(rank - 2, ctx);
-    toLoops[pv->k] = getAffineDimExpr(rank - 1, ctx);
-    SmallVector<Operation *> chain;
-    Expr *p = builder.remap(pv->lhs, AffineMap::get(rank, 0, toLoops, ctx));
+    auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+
+    // The scores space [batch..., i, j]: P V's loops, or, when P is a
+    // collapse of its batch dims (torch-mlir folds the heads into the batch
+    // of a 3-D batch_matmul), the space before the collapse.
+    rank = pv->batch.size() + 2;
+    SmallVector<AffineExpr> batchExprs;
+    for (unsigned t = 0; t < pv->batch.size(); ++t)
+      batchExprs.push_back(dim(t));
+    auto toPvLoops = [&](unsigned numDims, AffineExpr mExpr, AffineExpr kExpr,
+                         AffineExpr nExpr) {
+      SmallVector<AffineExpr> loops(pv->numLoops);
+      for (auto [t, loop] : llvm::enumerate(pv->batch))
+        loops[loop] = batchExprs[t];
+      loops[pv->m] = mExpr;
+      loops[pv->k] = kExpr;
+      loops[pv->n] = nExpr;
+      return AffineMap::get(numDims, 0, loops, ctx);
+    };
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    Expr *p = builder.remap(
+        pv->lhs, toPvLoops(rank, dim(rank - 2), dim(rank - 1), zero));
     if (!p)
       return debug("P is not a read of the scores space");
+    sShape = getLoopSizes(*pv);
+    if (Expr *leaf = stripCasts(p); leaf->kind == Expr::Kind::Leaf &&
+                                    leaf->map.isIdentity()) {
+      if (std::optional<SmallVector<ReassociationIndices>> groups =
+              getCollapseGroups(leaf->value)) {
+        Value src = leaf->value.getDefiningOp()->getOperand(0);
+        ArrayRef<int64_t> srcShape =
+            cast<ShapedType>(src.getType()).getShape();
+        unsigned srcRank = srcShape.size();
+        if (groups->size() == rank && (*groups)[rank - 2].size() == 1 &&
+            (*groups)[rank - 1].size() == 1 && srcRank <= 5) {
+          rank = srcRank;
+          batchExprs.clear();
+          for (unsigned t = 0; t + 2 < groups->size(); ++t) {
+            AffineExpr e = zero;
+            int64_t stride = 1;
+            for (int64_t d : llvm::reverse((*groups)[t])) {
+              e = e + dim(d) * stride;
+              stride *= srcShape[d];
+            }
+            batchExprs.push_back(e);
+          }
+          p = builder.remap(
+              pv->lhs, toPvLoops(rank, dim(rank - 2), dim(rank - 1), zero));
+          if (!p)
+            return debug("P is not a read of the scores space");
+          sShape = llvm::to_vector(srcShape);
+          liftGroups = std::move(*groups);
+        }
+      }
+    }
+    if (rank < 2 || rank > 5)
+      return debug("unsupported number of batch dims");
+
+    // torch's SDPA zeroes the rows whose scores are all -inf:
+    // select(all_j(s == -inf), 0, P). attn.sdpa does that by definition.
+    Expr *guard = nullptr;
+    if (Expr *sel = stripCasts(p); sel->isApply(Fn::Select) &&
+                                   stripCasts(sel->operands[1])->isConst(0.0)) {
+      guard = sel->operands[0];
+      p = sel->operands[2];
+    }
+    SmallVector<Operation *> chain;
     Expr *s = matchSoftmax(p, rank, builder, chain);
     if (!s)
       return debug("P is not a softmax over the keys");
     sawSoftmax = true;
+    if (guard && !isAllMaskedGuard(guard, s, builder))
+      return debug("P is selected by something other than the all-masked "
+                   "row guard");
     std::optional<ScoresMatch> scores = matchScores(s, rank, builder);
     if (!scores)
       return debug("softmax input is not masked, scaled Q K^T");
     const Contraction &qk = scores->qk;
     double scale = scores->scale;
 
+    // Q, K over [batch..., i, j, d] and V over [batch..., i, j, e].
+    SmallVector<AffineExpr> qkLoops(qk.numLoops);
+    for (auto [t, loop] : llvm::enumerate(qk.batch))
+      qkLoops[loop] = scores->qkRead.getResult(t);
+    qkLoops[qk.m] = dim(rank - 2);
+    qkLoops[qk.n] = dim(rank - 1);
+    qkLoops[qk.k] = dim(rank);
+    AffineMap toQkLoops = AffineMap::get(rank + 1, 0, qkLoops, ctx);
+    Expr *qExpr = builder.remap(qk.lhs, toQkLoops);
+    Expr *kExpr = builder.remap(qk.rhs, toQkLoops);
+    Expr *vExpr = builder.remap(
+        pv->rhs, toPvLoops(rank + 1, zero, dim(rank - 1), dim(rank)));
+    if (!qExpr || !kExpr || !vExpr)
+      return debug("q, k or v is not a tensor read");
     // Constant factors on q and k fold into the scale.
-    std::optional<Access> q = peelScale(qk.lhs, scale);
-    std::optional<Access> k = peelScale(qk.rhs, scale);
-    std::optional<Access> v = getAccess(pv->rhs);
+    std::optional<Access> q = peelScale(qExpr, scale);
+    std::optional<Access> k = peelScale(kExpr, scale);
+    std::optional<Access> v = getAccess(stripCasts(vExpr));
     if (!q || !k || !v)
       return debug("q, k or v is not a tensor read");
     if (!std::isfinite(scale) || std::fabs(scale) > 3.4e38 || scale == 0.0)
@@ -1431,10 +1736,8 @@ private:
   LogicalResult rewrite(const Contraction &pv, const ScoresMatch &scores,
                         Access q, Access k, Access v, double scale,
                         ExprBuilder &builder) {
-    const Contraction &qk = scores.qk;
     Location loc = root->getLoc();
     OpBuilder b(root);
-    unsigned rank = pv.batch.size() + 2;
     auto rootType = cast<RankedTensorType>(root->getResult(0).getType());
 
     auto elementType = [](Value v) {
@@ -1458,9 +1761,8 @@ private:
     // it becomes an i1 mask.
     UnitAttr causal;
     DenseI64ArrayAttr window;
-    auto scoresType = cast<ShapedType>(qk.op->getResult(0).getType());
-    int64_t sq = scoresType.getDimSize(rank - 2);
-    int64_t sk = scoresType.getDimSize(rank - 1);
+    int64_t sq = sShape[rank - 2];
+    int64_t sk = sShape[rank - 1];
     if (scores.band) {
       const KeyBand &band = *scores.band;
       constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
@@ -1486,11 +1788,43 @@ private:
       }
     }
 
-    SmallVector<unsigned> qDims(qk.batch), kDims(qk.batch), vDims(pv.batch);
-    qDims.append({qk.m, qk.k});
-    kDims.append({qk.n, qk.k});
-    vDims.append({pv.k, pv.n});
+    // Q and K over [batch..., i, j, d], V over [batch..., i, j, e].
+    SmallVector<unsigned> qDims, kDims;
+    for (unsigned d = 0; d + 2 < rank; ++d)
+      qDims.push_back(d);
+    kDims = qDims;
+    qDims.append({rank - 2, rank});
+    kDims.append({rank - 1, rank});
+    SmallVector<unsigned> vDims = kDims;
 
+    SmallVector<unsigned> sDims = llvm::to_vector(llvm::seq<unsigned>(0, rank));
+    SmallVector<int64_t> loopSizes(sShape);
+    loopSizes.push_back(ShapedType::kDynamic);
+    // Split merged dims first; on a failure below, erase what that created.
+    SmallVector<Operation *> created;
+    std::optional<Access> mask = scores.mask;
+    auto fail = [&](const Twine &why) {
+      for (Operation *op : llvm::reverse(created))
+        op->erase();
+      return debug(why);
+    };
+    {
+      std::optional<Access> q2 = splitMergedDims(b, loc, q, loopSizes, created);
+      std::optional<Access> k2 = splitMergedDims(b, loc, k, loopSizes, created);
+      std::optional<Access> v2 = splitMergedDims(b, loc, v, loopSizes, created);
+      if (!q2 || !k2 || !v2)
+        return fail("q, k or v merges dims that do not split into its loops");
+      q = *q2;
+      k = *k2;
+      v = *v2;
+      if (scores.mask) {
+        std::optional<Access> m2 =
+            splitMergedDims(b, loc, *scores.mask, loopSizes, created);
+        if (!m2)
+          return fail("the mask merges dims that do not split into its loops");
+        mask = *m2;
+      }
+    }
     // Grouped-query heads written as a repeat of K and V heads.
     std::optional<Access> kHeads, vHeads;
     if (rank == 4 && isOrderedRead(k.map, kDims) &&
@@ -1506,12 +1840,14 @@ private:
       kHeads.reset();
       vHeads.reset();
     }
-    SmallVector<unsigned> sDims = llvm::to_vector(llvm::seq<unsigned>(0, rank));
-    std::optional<SmallVector<int64_t>> qRead = getReadPositions(q, qDims);
-    std::optional<SmallVector<int64_t>> kRead = getReadPositions(k, kDims);
-    std::optional<SmallVector<int64_t>> vRead = getReadPositions(v, vDims);
+    std::optional<SmallVector<int64_t>> qRead =
+        getReadPositions(q, qDims, loopSizes);
+    std::optional<SmallVector<int64_t>> kRead =
+        getReadPositions(k, kDims, loopSizes);
+    std::optional<SmallVector<int64_t>> vRead =
+        getReadPositions(v, vDims, loopSizes);
     if (!qRead || !kRead || !vRead)
-      return debug("q, k or v is not a plain read");
+      return fail("q, k or v is not a plain read");
     // Which batch dims a tensor reads (bit i: batch dim i).
     auto batchRead = [&](ArrayRef<int64_t> read) {
       unsigned bits = 0;
@@ -1527,21 +1863,18 @@ private:
     unsigned groupBit = rank == 3 ? 1u : rank == 4 ? 2u : rank == 5 ? 4u : 0u;
     if (batchRead(*qRead) != all || kBits != vBits ||
         (kBits != all && kBits != (all & ~groupBit)))
-      return debug("k/v broadcast along batch dims attn.sdpa cannot express");
-    if (rank == 5) {
-      auto rootShape = rootType.getShape();
-      if (ShapedType::isDynamic(rootShape[1]) ||
-          ShapedType::isDynamic(rootShape[2]))
-        return debug("dynamic grouped heads");
-    }
-    if (scores.mask) {
+      return fail("k/v broadcast along batch dims attn.sdpa cannot express");
+    if (rank == 5 &&
+        (ShapedType::isDynamic(sShape[1]) || ShapedType::isDynamic(sShape[2])))
+      return fail("dynamic grouped heads");
+    if (mask) {
       std::optional<SmallVector<int64_t>> maskRead =
-          getReadPositions(*scores.mask, sDims);
+          getReadPositions(*mask, sDims, loopSizes);
       if (!maskRead)
-        return debug("mask is not a broadcast read of the scores");
+        return fail("mask is not a broadcast read of the scores");
       unsigned bits = batchRead(*maskRead);
       if (rank == 5 && ((bits >> 1) & 1) != ((bits >> 2) & 1))
-        return debug("mask broadcast along only part of the grouped heads");
+        return fail("mask broadcast along only part of the grouped heads");
     }
 
     // The match is complete: from here on the IR changes.
@@ -1555,8 +1888,8 @@ private:
       vT = materialize(b, loc, v, vDims);
     }
     Value maskT;
-    if (scores.mask)
-      maskT = materialize(b, loc, *scores.mask, sDims);
+    if (mask)
+      maskT = materialize(b, loc, *mask, sDims);
     if (scores.maskInverted)
       maskT = invertMask(b, loc, maskT);
     qT = toRank4(b, loc, qT);
@@ -1575,16 +1908,92 @@ private:
         b, loc, resultType, qT, kT, vT, maskT, b.getF32FloatAttr(scale), causal,
         window,
         scores.softcap ? b.getF32FloatAttr(*scores.softcap) : FloatAttr());
-    Value result = fromRank4(b, loc, sdpa.getResult(), rootType);
+    // Back to the layout of the P V result: [batch..., Sq, Dv] of the scores
+    // space, with its batch dims merged as P V merged them.
+    SmallVector<int64_t> outShape(sShape.begin(), sShape.end() - 1);
+    outShape.push_back(v4.getDimSize(3));
+    Value result = fromRank4(b, loc, sdpa.getResult(),
+                             RankedTensorType::get(outShape, resultElem));
+    if (liftGroups)
+      result = tensor::CollapseShapeOp::create(b, loc, result, *liftGroups);
     if (result.getType() != rootType)
       result = tensor::CastOp::create(b, loc, rootType, result);
     root->getResult(0).replaceAllUsesWith(result);
     return success();
   }
 
+  /// Sizes of the loops of `c` in the order [batch..., m, k] (P's layout
+  /// for P V).
+  static SmallVector<int64_t> getLoopSizes(const Contraction &c) {
+    SmallVector<int64_t> loops(c.numLoops, ShapedType::kDynamic);
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(c.op))
+      loops = linalgOp.getStaticLoopRanges();
+    else if (auto matmul = dyn_cast<tosa::MatMulOp>(c.op)) {
+      ArrayRef<int64_t> a = matmul.getA().getType().getShape();
+      ArrayRef<int64_t> b = matmul.getB().getType().getShape();
+      loops = {a[0], a[1], b[2], a[2]};
+    }
+    SmallVector<int64_t> sizes;
+    for (unsigned loop : c.batch)
+      sizes.push_back(loops[loop]);
+    sizes.push_back(loops[c.m]);
+    sizes.push_back(loops[c.k]);
+    return sizes;
+  }
+
+  /// The reassociation of a collapsing reshape that `v` is the result of.
+  static std::optional<SmallVector<ReassociationIndices>>
+  getCollapseGroups(Value v) {
+    Operation *def = v.getDefiningOp();
+    if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def)) {
+      if (!collapse.getSrcType().hasStaticShape())
+        return std::nullopt;
+      return collapse.getReassociationIndices();
+    }
+    if (auto reshape = dyn_cast_or_null<tosa::ReshapeOp>(def)) {
+      auto srcType = cast<ShapedType>(reshape.getInput1().getType());
+      auto dstType = cast<ShapedType>(reshape.getType());
+      if (!srcType.hasStaticShape() || !dstType.hasStaticShape() ||
+          dstType.getRank() >= srcType.getRank())
+        return std::nullopt;
+      return getReassociationIndicesForCollapse(srcType.getShape(),
+                                                dstType.getShape());
+    }
+    return std::nullopt;
+  }
+
+  /// all_j(s[.., j] == -inf), broadcast along the keys, with `s` the
+  /// softmax input.
+  bool isAllMaskedGuard(Expr *guard, Expr *s, ExprBuilder &builder) {
+    guard = stripCasts(guard);
+    if (guard->kind != Expr::Kind::Leaf)
+      return false;
+    std::optional<Reduction> all = getReduction(guard->value, builder);
+    if (!all || all->kind != Reduction::Kind::And)
+      return false;
+    Expr *cmp = alignReduction(*all, guard->map, rank - 1, builder);
+    if (!cmp)
+      return false;
+    cmp = stripCasts(cmp);
+    if (!cmp->isApply(Fn::CmpF) ||
+        cmp->predicate != static_cast<int64_t>(arith::CmpFPredicate::OEQ))
+      return false;
+    const double negInf = -std::numeric_limits<double>::infinity();
+    for (unsigned side : {0u, 1u})
+      if (stripCasts(cmp->operands[1 - side])->isConst(negInf) &&
+          isEquivalent(cmp->operands[side], s))
+        return true;
+    return false;
+  }
+
   Operation *root;
   bool remarks;
   bool sawSoftmax = false;
+  /// Rank and sizes of the scores space.
+  unsigned rank = 0;
+  SmallVector<int64_t> sShape;
+  /// How P V merges the batch dims of the scores space, if it does.
+  std::optional<SmallVector<ReassociationIndices>> liftGroups;
 };
 
 /// Erases what the rewrite left dead, from `root` backwards.

@@ -91,6 +91,8 @@ ElementKind kindOfBuffer(const py::buffer_info &info, ElementKind expected) {
     return ElementKind::BF16;
   if (info.itemsize == 1 && f == "?")
     return ElementKind::I1;
+  if (info.itemsize == 8 && (f == "l" || f == "q" || f == "<l" || f == "<q"))
+    return ElementKind::I64;
   throw std::invalid_argument("unsupported array format '" + f +
                               "' (use float32, float16, bool, or uint16 "
                               "holding bf16)");

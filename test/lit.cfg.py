@@ -88,3 +88,18 @@ try:
     config.available_features.add("numpy")
 except (OSError, subprocess.CalledProcessError):
     pass
+
+# The pinned torch/torch-mlir environment of python/tools/setup-torch-env.sh
+# (ATTN_VENV, default .venv at the repository root): its tests skip without it.
+torch_venv = os.environ.get("ATTN_VENV", os.path.join(config.attn_src_root, ".venv"))
+torch_python = os.path.join(torch_venv, "bin", "python")
+if os.path.exists(torch_python):
+    try:
+        subprocess.check_call(
+            [torch_python, "-c", "import torch, torch_mlir"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
+        )
+        config.available_features.add("torch-mlir")
+        config.substitutions.append(("%torch_python", torch_python))
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        pass

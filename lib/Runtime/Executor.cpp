@@ -107,7 +107,7 @@ static Expected<TensorSignature> getSignature(Type type, StringRef what) {
   std::optional<ElementKind> kind = getElementKind(tensorType.getElementType());
   if (!kind)
     return createStringError("%s has element type %s; supported are f32, f16, "
-                             "bf16 and i1",
+                             "bf16, i1 and i64",
                              what.str().c_str(),
                              typeToString(tensorType.getElementType()).c_str());
   return TensorSignature{*kind, llvm::to_vector(tensorType.getShape()),

@@ -39,6 +39,8 @@ size_t attn::getElementSize(ElementKind kind) {
     return 2;
   case ElementKind::I1:
     return 1;
+  case ElementKind::I64:
+    return 8;
   }
   llvm_unreachable("unknown element kind");
 }
@@ -53,6 +55,8 @@ StringRef attn::getElementName(ElementKind kind) {
     return "bf16";
   case ElementKind::I1:
     return "i1";
+  case ElementKind::I64:
+    return "i64";
   }
   llvm_unreachable("unknown element kind");
 }
@@ -66,6 +70,8 @@ std::optional<ElementKind> attn::getElementKind(Type type) {
     return ElementKind::BF16;
   if (type.isInteger(1))
     return ElementKind::I1;
+  if (type.isSignlessInteger(64))
+    return ElementKind::I64;
   return std::nullopt;
 }
 
@@ -194,6 +200,11 @@ double HostTensor::getAsDouble(int64_t i) const {
   }
   case ElementKind::I1:
     return base[i] ? 1.0 : 0.0;
+  case ElementKind::I64: {
+    int64_t v;
+    std::memcpy(&v, base + 8 * i, 8);
+    return static_cast<double>(v);
+  }
   }
   llvm_unreachable("unknown element kind");
 }
@@ -219,6 +230,11 @@ void HostTensor::setFromDouble(int64_t i, double value) {
   case ElementKind::I1:
     base[i] = value != 0.0 ? 1 : 0;
     return;
+  case ElementKind::I64: {
+    auto v = static_cast<int64_t>(value);
+    std::memcpy(base + 8 * i, &v, 8);
+    return;
+  }
   }
 }
 
@@ -243,6 +259,8 @@ static StringRef npyDescr(ElementKind kind) {
     return "<u2";
   case ElementKind::I1:
     return "|b1";
+  case ElementKind::I64:
+    return "<i8";
   }
   llvm_unreachable("unknown element kind");
 }
@@ -323,9 +341,11 @@ Expected<HostTensor> attn::readNpy(StringRef path) {
     kind = ElementKind::BF16;
   else if (*descr == "|b1")
     kind = ElementKind::I1;
+  else if (*descr == "<i8")
+    kind = ElementKind::I64;
   else
     return fail("unsupported dtype '" + *descr +
-                "' (expected <f4, <f2, <u2 for bf16, or |b1)");
+                "' (expected <f4, <f2, <u2 for bf16, |b1 or <i8)");
 
   llvm::SmallVector<int64_t> shape;
   StringRef dims = shapeText->drop_front().drop_back();

@@ -919,10 +919,62 @@ static std::optional<Linear> getLinear(Expr *e, unsigned queryDim,
   return std::nullopt;
 }
 
+/// A constant i1 mask read as [.., i, j] (unit dims elsewhere) that keeps
+/// exactly the keys of one band lo <= j - i <= hi.
+static bool addConstantBand(Expr *e, unsigned queryDim, unsigned keyDim,
+                            KeyBand &band) {
+  DenseElementsAttr attr;
+  if (!matchPattern(e->value, m_Constant(&attr)) ||
+      !attr.getElementType().isInteger(1))
+    return false;
+  auto type = cast<ShapedType>(attr.getType());
+  int64_t rank = type.getRank();
+  if (rank < 2 || e->map.getNumResults() != rank ||
+      e->map.getResult(rank - 2) !=
+          getAffineDimExpr(queryDim, e->value.getContext()) ||
+      e->map.getResult(rank - 1) !=
+          getAffineDimExpr(keyDim, e->value.getContext()))
+    return false;
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    if (type.getDimSize(d) != 1)
+      return false;
+  int64_t sq = type.getDimSize(rank - 2), sk = type.getDimSize(rank - 1);
+  if (sq * sk > (1 << 24))
+    return false;
+  SmallVector<bool> keep = llvm::to_vector(attr.getValues<bool>());
+  // The band is the range of j - i over kept entries; it must keep all of it.
+  int64_t lo = std::numeric_limits<int64_t>::max();
+  int64_t hi = std::numeric_limits<int64_t>::min();
+  for (int64_t i = 0; i < sq; ++i)
+    for (int64_t j = 0; j < sk; ++j)
+      if (keep[i * sk + j]) {
+        lo = std::min(lo, j - i);
+        hi = std::max(hi, j - i);
+      }
+  if (lo > hi)
+    return false;
+  for (int64_t i = 0; i < sq; ++i)
+    for (int64_t j = 0; j < sk; ++j)
+      if (keep[i * sk + j] != (j - i >= lo && j - i <= hi))
+        return false;
+  // Bounds the matrix itself implies carry no information.
+  if (lo > -sq + 1)
+    band.lo = std::max(band.lo, lo);
+  if (hi < sk - 1)
+    band.hi = std::min(band.hi, hi);
+  return true;
+}
+
 /// Intersects `band` with the keys that condition `e` keeps.
 static bool addBandCondition(Expr *e, unsigned queryDim, unsigned keyDim,
                              KeyBand &band) {
   e = stripCasts(e);
+  // `and true` keeps everything the other side keeps.
+  if (e->kind == Expr::Kind::Const && e->constant != 0.0)
+    return true;
+  // A constant i1 [Sq, Sk] mask that is a band: torch's tril buffers.
+  if (e->kind == Expr::Kind::Leaf)
+    return addConstantBand(e, queryDim, keyDim, band);
   if (e->isApply(Fn::AndI))
     return addBandCondition(e->operands[0], queryDim, keyDim, band) &&
            addBandCondition(e->operands[1], queryDim, keyDim, band);
@@ -998,6 +1050,8 @@ struct ScoresMatch {
   bool maskInverted = false;
   /// Index comparisons that drop keys, if any.
   std::optional<KeyBand> band;
+  /// The i1 tensor holding exactly that band, if there is one.
+  std::optional<Access> bandTensor;
 };
 
 /// Whether `e` reads the result of a contraction.
@@ -1025,6 +1079,7 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
   ScoresMatch match;
   unsigned queryDim = rank - 2, keyDim = rank - 1;
   bool sawScale = false, sawSoftcap = false;
+  int bandConditions = 0;
   const double negInf = -std::numeric_limits<double>::infinity();
   auto takeMask = [&](Expr *m, bool isBool) {
     if (match.mask)
@@ -1040,6 +1095,10 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
     KeyBand band = match.band.value_or(KeyBand());
     if (addBandCondition(cond, queryDim, keyDim, band)) {
       match.band = band;
+      // The tensor the band was computed into, should it not be
+      // expressible as causal/window.
+      match.bandTensor =
+          bandConditions++ == 0 ? getAccess(cond) : std::nullopt;
       return true;
     }
     return takeMask(cond, /*isBool=*/true);
@@ -1091,7 +1150,20 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
       // An additive mask: the side Q K^T does not flow into.
       bool lhsScores = readsContraction(s->operands[0], builder);
       bool rhsScores = readsContraction(s->operands[1], builder);
-      if (lhsScores == rhsScores || sawScale || sawSoftcap)
+      if (lhsScores == rhsScores)
+        return std::nullopt;
+      // select(B, 0, -inf) added is the i1 mask B (torch's float causal
+      // masks): it commutes like one.
+      if (Expr *m = stripCasts(s->operands[lhsScores ? 1 : 0]);
+          m->isApply(Fn::Select) && stripCasts(m->operands[1])->isConst(0.0) &&
+          stripCasts(m->operands[2])->isConst(negInf) && !sawSoftcap &&
+          match.scale > 0.0) {
+        if (!takeCondition(m->operands[0]))
+          return std::nullopt;
+        s = s->operands[lhsScores ? 0 : 1];
+        continue;
+      }
+      if (sawScale || sawSoftcap)
         return std::nullopt;
       if (!takeMask(s->operands[lhsScores ? 1 : 0], /*isBool=*/false))
         return std::nullopt;
@@ -1110,21 +1182,25 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
         continue;
       }
       if (stripCasts(s->operands[1])->isConst(negInf)) {
-        // select(c, -inf, s) keeps !c.
+        // select(c, -inf, s) keeps !c: an index band with the inverted
+        // comparison, or the mask tensor c negated.
         Expr *cmp = stripCasts(cond);
-        if (!cmp->isApply(Fn::CmpI)) {
-          if (!takeMask(cond, /*isBool=*/true))
-            return std::nullopt;
-          match.maskInverted = true;
-          s = s->operands[2];
-          continue;
+        if (cmp->isApply(Fn::CmpI)) {
+          Expr *inverted = builder.constant(0);
+          *inverted = *cmp;
+          inverted->origin = Value();
+          inverted->predicate = static_cast<int64_t>(arith::invertPredicate(
+              static_cast<arith::CmpIPredicate>(cmp->predicate)));
+          KeyBand band = match.band.value_or(KeyBand());
+          if (addBandCondition(inverted, queryDim, keyDim, band)) {
+            match.band = band;
+            s = s->operands[2];
+            continue;
+          }
         }
-        Expr *inverted = builder.constant(0);
-        *inverted = *cmp;
-        inverted->predicate = static_cast<int64_t>(arith::invertPredicate(
-            static_cast<arith::CmpIPredicate>(cmp->predicate)));
-        if (!takeCondition(inverted))
+        if (!takeMask(cond, /*isBool=*/true))
           return std::nullopt;
+        match.maskInverted = true;
         s = s->operands[2];
         continue;
       }
@@ -1761,6 +1837,7 @@ private:
     // it becomes an i1 mask.
     UnitAttr causal;
     DenseI64ArrayAttr window;
+    std::optional<Access> bandAsMask;
     int64_t sq = sShape[rank - 2];
     int64_t sk = sShape[rank - 1];
     if (scores.band) {
@@ -1774,10 +1851,13 @@ private:
         if (band.hi < o || (band.lo != kMin && band.lo > o))
           expressible = false;
       }
-      if (!expressible)
+      if (!expressible && (!scores.bandTensor || scores.mask))
         return debug("masked band is not causal/window aligned to the "
                      "bottom-right");
-      if (band.hi == o && band.lo == kMin) {
+      if (!expressible) {
+        // Keep the band as the i1 mask it was computed into.
+        bandAsMask = scores.bandTensor;
+      } else if (band.hi == o && band.lo == kMin) {
         causal = b.getUnitAttr();
       } else {
         int64_t left = band.lo == kMin ? sq + sk : o - band.lo;
@@ -1802,7 +1882,8 @@ private:
     loopSizes.push_back(ShapedType::kDynamic);
     // Split merged dims first; on a failure below, erase what that created.
     SmallVector<Operation *> created;
-    std::optional<Access> mask = scores.mask;
+    std::optional<Access> mask = bandAsMask ? bandAsMask : scores.mask;
+    bool maskInverted = bandAsMask ? false : scores.maskInverted;
     auto fail = [&](const Twine &why) {
       for (Operation *op : llvm::reverse(created))
         op->erase();
@@ -1817,9 +1898,9 @@ private:
       q = *q2;
       k = *k2;
       v = *v2;
-      if (scores.mask) {
+      if (mask) {
         std::optional<Access> m2 =
-            splitMergedDims(b, loc, *scores.mask, loopSizes, created);
+            splitMergedDims(b, loc, *mask, loopSizes, created);
         if (!m2)
           return fail("the mask merges dims that do not split into its loops");
         mask = *m2;
@@ -1890,7 +1971,7 @@ private:
     Value maskT;
     if (mask)
       maskT = materialize(b, loc, *mask, sDims);
-    if (scores.maskInverted)
+    if (maskInverted)
       maskT = invertMask(b, loc, maskT);
     qT = toRank4(b, loc, qT);
     kT = toRank4(b, loc, kT);

@@ -179,12 +179,20 @@ class ScoresSoftmaxOverQueries(nn.Module):
 class Model:
     """A module, its example inputs, and what its export should raise to."""
 
-    def __init__(self, build, inputs, sdpa=1, attrs=(), absent=()):
+    def __init__(self, build, inputs, sdpa=1, attrs=(), absent=(), tosa=None):
         self.build = build          # () -> nn.Module (eval mode)
         self.inputs = inputs        # (generator) -> list of tensors
         self.sdpa = sdpa            # attn.sdpa ops expected after --attn-raise
         self.attrs = attrs          # strings the raised sdpa must contain
         self.absent = absent        # strings it must not contain
+        self.tosa = tosa or {}      # overrides of the above for the TOSA export
+
+    def expect(self, form):
+        """(sdpa count, attrs, absent) expected for an export form."""
+        e = {"sdpa": self.sdpa, "attrs": self.attrs, "absent": self.absent}
+        if form == "tosa":
+            e.update(self.tosa)
+        return e["sdpa"], e["attrs"], e["absent"]
 
 
 def _randn(g, *shape):
@@ -209,9 +217,11 @@ def _padding(g, b, s):
 MODELS = {
     "sdpa": Model(lambda: Sdpa(), lambda g: [
         _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 12, 16), _randn(g, 1, 2, 12, 16)]),
+    # TOSA writes the causal mask so that it stays a mask (computed right, not
+    # skipped by blocks).
     "sdpa_causal": Model(lambda: Sdpa(is_causal=True), lambda g: [
         _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16)],
-        attrs=("causal",)),
+        attrs=("causal",), tosa={"attrs": ("mask(",)}),
     # torch's is_causal is top-left: with Sq != Sk it is not {causal}.
     "sdpa_causal_rectangular": Model(lambda: Sdpa(is_causal=True), lambda g: [
         _randn(g, 1, 2, 4, 16), _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16)],
@@ -231,11 +241,13 @@ MODELS = {
         _randn(g, 2, 6, 32), _randn(g, 2, 10, 24), _randn(g, 2, 10, 24)]),
     "mha_key_padding": Model(lambda: TorchMHA(32, 4), lambda g: (
         lambda x: [x, x, x, _padding(g, 2, 8)])(_randn(g, 2, 8, 32)), attrs=("mask(",)),
+    # The sliced tril buffer stays an i1 mask.
     "causal_self_attention": Model(lambda: CausalSelfAttention(32, 4, 16),
-                                   lambda g: [_randn(g, 2, 16, 32)], attrs=("causal",)),
+                                   lambda g: [_randn(g, 2, 16, 32)], attrs=("mask(",)),
     "seed_000_span": Model(lambda: SpanAttention(), lambda g: [
         _randn(g, 10, 64) * 0.3,
-        (torch.arange(10) >= 2) & (torch.arange(10) < 5)], attrs=("mask(",)),
+        (torch.arange(10) >= 2) & (torch.arange(10) < 5)], attrs=("mask(",),
+        tosa={"sdpa": 0}),  # 2-D matmuls reshaped to 3-D around a 2-D softmax: not matched
     "seed_001_key_value_sizes": Model(lambda: KeyValueAttention(32, 16, 24), lambda g: [
         _randn(g, 2, 7, 32), _randn(g, 2, 11, 32)], sdpa=0),
     "seed_002_mha_cross": Model(lambda: TransformerMHA(32, 4), lambda g: [

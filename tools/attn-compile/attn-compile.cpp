@@ -82,6 +82,8 @@ static const char *cType(ElementKind kind) {
     return "uint16_t";
   case ElementKind::I1:
     return "uint8_t";
+  case ElementKind::I64:
+    return "int64_t";
   }
   return "void";
 }

@@ -228,7 +228,9 @@ makeInputs(llvm::ArrayRef<TensorSignature> sigs) {
                                        llvm::toString(t.takeError()).c_str());
       for (int64_t e = 0, n = t->getNumElements(); e < n; ++e)
         t->setFromDouble(e,
-                         sig.kind == ElementKind::I1 ? keep(rng) : normal(rng));
+                         sig.kind == ElementKind::I1 || sig.kind == ElementKind::I64
+                             ? keep(rng)
+                             : normal(rng));
       tensors.push_back(std::move(*t));
     }
     return tensors;
@@ -275,6 +277,7 @@ static double toleranceFor(ElementKind kind) {
   case ElementKind::BF16:
     return 3e-2;
   case ElementKind::I1:
+  case ElementKind::I64:
     return 0;
   }
   return 0;

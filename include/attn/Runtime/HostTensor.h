@@ -6,7 +6,8 @@
 //
 // Host-side tensors exchanged with JIT-compiled attention functions, and their
 // NumPy `.npy` (format 1.0/2.0/3.0, C order) encoding: `<f4` for f32, `<f2`
-// for f16, `<u2` holding bf16 bits, `|b1` for i1.
+// for f16, `<u2` holding bf16 bits, `|b1` for i1, `<i8` for i64 (integer
+// masks as frontends write them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +28,7 @@ namespace mlir {
 class Type;
 namespace attn {
 
-enum class ElementKind { F32, F16, BF16, I1 };
+enum class ElementKind { F32, F16, BF16, I1, I64 };
 
 /// Bytes per element.
 size_t getElementSize(ElementKind kind);

@@ -21,10 +21,11 @@ from . import _attn_mlir
 __all__ = ["opt", "compile", "sdpa", "mha", "CompiledFunction"]
 
 _NUMPY_TYPES = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16,
-                "i1": np.bool_}
+                "i1": np.bool_, "i64": np.int64}
 # uint16 arrays carry bf16 bit patterns.
 _MLIR_TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float16): "f16",
-               np.dtype(np.uint16): "bf16", np.dtype(np.bool_): "i1"}
+               np.dtype(np.uint16): "bf16", np.dtype(np.bool_): "i1",
+               np.dtype(np.int64): "i64"}
 
 
 def opt(text, passes):

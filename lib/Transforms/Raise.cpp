@@ -2047,6 +2047,25 @@ private:
   /// softmax input.
   bool isAllMaskedGuard(Expr *guard, Expr *s, ExprBuilder &builder) {
     guard = stripCasts(guard);
+    const double negInf = -std::numeric_limits<double>::infinity();
+    // ONNX's Attention: max_j(M) == -inf with M added to the scores. Such a
+    // row of M makes every score of the row -inf.
+    if (guard->isApply(Fn::CmpF) &&
+        guard->predicate == static_cast<int64_t>(arith::CmpFPredicate::OEQ)) {
+      for (unsigned side : {0u, 1u}) {
+        Expr *max = stripCasts(guard->operands[side]);
+        if (!stripCasts(guard->operands[1 - side])->isConst(negInf) ||
+            max->kind != Expr::Kind::Leaf)
+          continue;
+        std::optional<Reduction> r = getReduction(max->value, builder);
+        if (!r || r->kind != Reduction::Kind::Max)
+          continue;
+        Expr *x = alignReduction(*r, max->map, rank - 1, builder);
+        if (x && isAdditiveTerm(x, s))
+          return true;
+      }
+      return false;
+    }
     if (guard->kind != Expr::Kind::Leaf)
       return false;
     std::optional<Reduction> all = getReduction(guard->value, builder);
@@ -2059,11 +2078,37 @@ private:
     if (!cmp->isApply(Fn::CmpF) ||
         cmp->predicate != static_cast<int64_t>(arith::CmpFPredicate::OEQ))
       return false;
-    const double negInf = -std::numeric_limits<double>::infinity();
     for (unsigned side : {0u, 1u})
       if (stripCasts(cmp->operands[1 - side])->isConst(negInf) &&
           isEquivalent(cmp->operands[side], s))
         return true;
+    return false;
+  }
+
+  /// Whether a row of `x` that is all -inf makes the same row of `s` all
+  /// -inf: `x` is `s`, or is added into it below positive scalings and
+  /// -inf selects.
+  static bool isAdditiveTerm(Expr *x, Expr *s) {
+    s = stripCasts(s);
+    if (isEquivalent(x, s))
+      return true;
+    if (s->isApply(Fn::Add))
+      return isAdditiveTerm(x, s->operands[0]) ||
+             isAdditiveTerm(x, s->operands[1]);
+    if (s->isApply(Fn::Select) &&
+        stripCasts(s->operands[2])->isConst(
+            -std::numeric_limits<double>::infinity()))
+      return isAdditiveTerm(x, s->operands[1]);
+    if (s->isApply(Fn::Mul) || s->isApply(Fn::Div)) {
+      Expr *c = stripCasts(s->operands[1]);
+      if (c->kind == Expr::Kind::Const && c->constant > 0.0)
+        return isAdditiveTerm(x, s->operands[0]);
+      if (s->isApply(Fn::Mul)) {
+        c = stripCasts(s->operands[0]);
+        if (c->kind == Expr::Kind::Const && c->constant > 0.0)
+          return isAdditiveTerm(x, s->operands[1]);
+      }
+    }
     return false;
   }
 

@@ -72,5 +72,49 @@ for name, (build, expected) in MODELS.items():
               f"{'; '.join(problems) or 'raised, matches float64'}")
         failures += bool(problems)
 
+# Exports of torch.onnx.export (the TorchScript exporter) of torch modules.
+import io  # noqa: E402
+
+import onnx  # noqa: E402
+import torch  # noqa: E402
+from torch_models import MODELS as TORCH_MODELS  # noqa: E402
+
+for name in ("seed_003_self_attention", "mha_self", "sdpa_causal", "seed_004_masked"):
+    model = TORCH_MODELS[name]
+    g = torch.Generator().manual_seed(int(rng.integers(1 << 30)))
+    torch.manual_seed(int(rng.integers(1 << 30)))
+    module = model.build().eval()
+    inputs = model.inputs(g)
+    count += 1
+    problems = []
+    try:
+        buf = io.BytesIO()
+        torch.onnx.export(module, tuple(inputs), buf, dynamo=False, opset_version=17)
+        proto = onnx.shape_inference.infer_shapes(onnx.load_from_string(buf.getvalue()))
+        ir = import_onnx(proto)
+        n = run(["attn-opt", "--attn-raise"], input=ir).count("attn.sdpa")
+        if n != 1:
+            problems.append(f"{n} attn.sdpa, expected 1")
+        with torch.no_grad():
+            want = module.double()(*[x.double() if x.is_floating_point() else x for x in inputs]).numpy()
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "m.mlir")
+            with open(src, "w") as f:
+                f.write(ir)
+            cmd = ["attn-run", src, "--pipeline=cpu", f"--output={tmp}/o.npy"]
+            for i, x in enumerate(inputs):
+                np.save(f"{tmp}/in{i}.npy", x.numpy() if not x.is_floating_point() else x.float().numpy())
+                cmd.append(f"--input={tmp}/in{i}.npy")
+            run(cmd)
+            got = np.load(f"{tmp}/o.npy").astype(np.float64)
+        rel = np.linalg.norm(got - want) / np.linalg.norm(want)
+        if got.shape != want.shape or not rel <= 1e-5:
+            problems.append(f"shape {got.shape} vs {want.shape}, rel_l2 {rel:.2e}")
+    except Exception as e:  # noqa: BLE001
+        problems.append(f"{type(e).__name__}: {str(e)[:400]}")
+    print(f"{'FAIL' if problems else 'PASS'} torch.onnx.export {name}: "
+          f"{'; '.join(problems) or 'raised, matches float64'}")
+    failures += bool(problems)
+
 print(f"{count - failures} passed, {failures} failed")
 sys.exit(1 if failures or not count else 0)

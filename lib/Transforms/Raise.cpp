@@ -376,23 +376,33 @@ private:
       int64_t constant = 0;
       if (!getLinearTerms(e, 1, coeffs, constant) || constant != 0)
         return nullptr;
+      // Row-major strides; non-unit dims take the term of their stride
+      // first, then a unit dim may take a leftover term of its stride (that
+      // loop spans the unit dim, so it is 0 there).
+      SmallVector<int64_t> strides(group.size());
       int64_t stride = 1;
-      SmallVector<AffineExpr> groupExprs(group.size());
       for (int64_t t = group.size() - 1; t >= 0; --t) {
         int64_t size = srcShape[group[t]];
         if (ShapedType::isDynamic(size))
           return nullptr;
-        if (size == 1) {
-          groupExprs[t] = getAffineConstantExpr(0, ctx);
-          continue;
-        }
-        // The one term with this stride.
-        auto it = llvm::find(coeffs, stride);
-        if (it == coeffs.end())
-          return nullptr;
-        groupExprs[t] = getAffineDimExpr(it - coeffs.begin(), ctx);
-        *it = 0;
+        strides[t] = stride;
         stride *= size;
+      }
+      SmallVector<AffineExpr> groupExprs(group.size());
+      for (int unit = 0; unit < 2; ++unit) {
+        for (int64_t t = group.size() - 1; t >= 0; --t) {
+          if ((srcShape[group[t]] == 1) != (unit == 1))
+            continue;
+          auto it = llvm::find(coeffs, strides[t]);
+          if (it == coeffs.end()) {
+            if (!unit)
+              return nullptr;
+            groupExprs[t] = getAffineConstantExpr(0, ctx);
+            continue;
+          }
+          groupExprs[t] = getAffineDimExpr(it - coeffs.begin(), ctx);
+          *it = 0;
+        }
       }
       if (llvm::any_of(coeffs, [](int64_t c) { return c != 0; }))
         return nullptr;
@@ -448,6 +458,24 @@ private:
                             map);
       }
       return nullptr;
+    }
+    // tile along unit dims is a broadcast (grouped-query K/V heads).
+    if (auto tile = dyn_cast<tosa::TileOp>(def)) {
+      auto inType = cast<ShapedType>(tile.getInput1().getType());
+      auto outType = cast<ShapedType>(tile.getType());
+      if (!inType.hasStaticShape() || !outType.hasStaticShape())
+        return nullptr;
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0, e = inType.getRank(); d < e; ++d) {
+        if (inType.getDimSize(d) == outType.getDimSize(d))
+          exprs.push_back(map.getResult(d));
+        else if (inType.getDimSize(d) == 1)
+          exprs.push_back(getAffineConstantExpr(0, def->getContext()));
+        else
+          return nullptr;
+      }
+      return readImpl(tile.getInput1(), AffineMap::get(map.getNumDims(), 0,
+                                                       exprs, def->getContext()));
     }
     if (auto equal = dyn_cast<tosa::EqualOp>(def))
       return apply(Fn::CmpF,
@@ -1350,6 +1378,15 @@ getReadPositions(const Access &access, ArrayRef<unsigned> dims,
     if (auto c = dyn_cast<AffineConstantExpr>(expr)) {
       if (c.getValue() != 0 || type.getDimSize(pos) != 1)
         return std::nullopt;
+      // A unit dim read at 0 in the place of a unit loop that nothing else
+      // reads stands for that loop (keeps [1, H, S, D] as it is).
+      if (pos < dims.size() && dims[pos] < loopSizes.size() &&
+          loopSizes[dims[pos]] == 1 &&
+          !access.map.isFunctionOfDim(dims[pos]) &&
+          !llvm::is_contained(target, static_cast<int64_t>(pos))) {
+        target.push_back(pos);
+        continue;
+      }
       target.push_back(-1);
       continue;
     }
@@ -1449,9 +1486,10 @@ splitMergedDims(OpBuilder &b, Location loc, const Access &access,
 /// of the same space): transposed where needed, with unit dims for loops it
 /// is broadcast along. The access must pass getReadPositions.
 static Value materialize(OpBuilder &b, Location loc, const Access &access,
-                         ArrayRef<unsigned> dims) {
+                         ArrayRef<unsigned> dims,
+                         ArrayRef<int64_t> loopSizes) {
   auto type = cast<RankedTensorType>(access.value.getType());
-  SmallVector<int64_t> target = *getReadPositions(access, dims);
+  SmallVector<int64_t> target = *getReadPositions(access, dims, loopSizes);
   Value v = access.value;
   // Drop unit dims that read nothing.
   SmallVector<int64_t> kept;
@@ -1587,27 +1625,20 @@ static Value fromRank4(OpBuilder &b, Location loc, Value v,
       getRank4Groups(type.getRank()));
 }
 
-/// Grouped-query K/V written as a broadcast of `Hkv` heads to `H`:
-/// `collapse_shape [[0], [1, 2], [3], [4]]` of `[B, Hkv, g, S, D]` that is
-/// `x[b, h, s, d]` repeated along g. Returns x as a `[B, Hkv, S, D]` read.
-static std::optional<Access> getRepeatedHeads(Value v, ExprBuilder &builder) {
-  auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
-  if (!collapse || collapse.getSrcType().getRank() != 5)
-    return std::nullopt;
-  SmallVector<ReassociationIndices> groups =
-      collapse.getReassociationIndices();
-  if (groups.size() != 4 || groups[1] != ReassociationIndices{1, 2})
-    return std::nullopt;
-  MLIRContext *ctx = v.getContext();
-  Expr *e = builder.read(collapse.getSrc(),
-                         AffineMap::getMultiDimIdentityMap(5, ctx));
+/// Grouped-query K or V written as a repeat of `Hkv` heads to `H` (a
+/// broadcast and a collapse, in any of the forms reads see through): with
+/// the head index h = hkv * G + g, `access` (over [b, h, i, j, x]) reads its
+/// tensor without g. Returns that read over [b, hkv, g, i, j, x].
+static std::optional<Access> getGroupedRead(const Access &access,
+                                            int64_t groupSize,
+                                            ExprBuilder &builder) {
+  MLIRContext *ctx = access.map.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineMap toGrouped = AffineMap::get(
+      6, 0, {d(0), d(1) * groupSize + d(2), d(3), d(4), d(5)}, ctx);
+  Expr *e = builder.read(access.value, access.map.compose(toGrouped));
   if (e->kind != Expr::Kind::Leaf || e->map.isFunctionOfDim(2))
     return std::nullopt;
-  SmallVector<unsigned> wanted = {0, 1, 3, 4};
-  for (auto [pos, expr] : llvm::enumerate(e->map.getResults()))
-    if (auto dim = dyn_cast<AffineDimExpr>(expr);
-        dim && !llvm::is_contained(wanted, dim.getPosition()))
-      return std::nullopt;
   return Access{e->value, e->map};
 }
 
@@ -1648,11 +1679,10 @@ public:
     if (!p)
       return debug("P is not a read of the scores space");
     sShape = getLoopSizes(*pv);
-    if (Expr *leaf = stripCasts(p); leaf->kind == Expr::Kind::Leaf &&
-                                    leaf->map.isIdentity()) {
+    if (Value pOperand = getProbsOperand(*pv)) {
       if (std::optional<SmallVector<ReassociationIndices>> groups =
-              getCollapseGroups(leaf->value)) {
-        Value src = leaf->value.getDefiningOp()->getOperand(0);
+              getCollapseGroups(pOperand)) {
+        Value src = pOperand.getDefiningOp()->getOperand(0);
         ArrayRef<int64_t> srcShape =
             cast<ShapedType>(src.getType()).getShape();
         unsigned srcRank = srcShape.size();
@@ -1664,7 +1694,10 @@ public:
             AffineExpr e = zero;
             int64_t stride = 1;
             for (int64_t d : llvm::reverse((*groups)[t])) {
-              e = e + dim(d) * stride;
+              // A unit dim's index is 0: leave it out of the linearization
+              // so that reads through other reshapes of it line up.
+              if (srcShape[d] != 1)
+                e = e + dim(d) * stride;
               stride *= srcShape[d];
             }
             batchExprs.push_back(e);
@@ -1706,7 +1739,7 @@ public:
     // Q, K over [batch..., i, j, d] and V over [batch..., i, j, e].
     SmallVector<AffineExpr> qkLoops(qk.numLoops);
     for (auto [t, loop] : llvm::enumerate(qk.batch))
-      qkLoops[loop] = scores->qkRead.getResult(t);
+      qkLoops[loop] = dropUnitDims(scores->qkRead.getResult(t));
     qkLoops[qk.m] = dim(rank - 2);
     qkLoops[qk.n] = dim(rank - 1);
     qkLoops[qk.k] = dim(rank);
@@ -1762,15 +1795,6 @@ private:
     LLVM_DEBUG(llvm::dbgs() << "attn-raise: " << root->getName() << " at "
                             << root->getLoc() << ": " << why << "\n");
     return failure();
-  }
-
-  static bool isOrderedRead(AffineMap map, ArrayRef<unsigned> dims) {
-    if (map.getNumResults() != dims.size())
-      return false;
-    for (auto [expr, dim] : llvm::zip(map.getResults(), dims))
-      if (expr != getAffineDimExpr(dim, map.getContext()))
-        return false;
-    return true;
   }
 
   /// Strips constant factors off a contraction operand into `scale`.
@@ -1880,6 +1904,28 @@ private:
     SmallVector<unsigned> sDims = llvm::to_vector(llvm::seq<unsigned>(0, rank));
     SmallVector<int64_t> loopSizes(sShape);
     loopSizes.push_back(ShapedType::kDynamic);
+    // Grouped-query heads written as a repeat of the K/V heads: the largest
+    // group size G for which K and V read their tensors without the
+    // position in the group. Checked before any IR is created.
+    std::optional<Access> kHeads, vHeads;
+    SmallVector<unsigned> headDims = {0, 1, 4, 5};
+    SmallVector<int64_t> groupedSizes;
+    if (rank == 4 && !ShapedType::isDynamic(sShape[1])) {
+      int64_t heads = sShape[1];
+      for (int64_t g = heads; g > 1 && !kHeads; --g) {
+        if (heads % g != 0)
+          continue;
+        groupedSizes = {sShape[0], heads / g, g, sShape[2], sShape[3],
+                        ShapedType::kDynamic};
+        std::optional<Access> kg = getGroupedRead(k, g, builder);
+        std::optional<Access> vg = getGroupedRead(v, g, builder);
+        if (kg && vg && getReadPositions(*kg, headDims, groupedSizes) &&
+            getReadPositions(*vg, headDims, groupedSizes)) {
+          kHeads = kg;
+          vHeads = vg;
+        }
+      }
+    }
     // Split merged dims first; on a failure below, erase what that created.
     SmallVector<Operation *> created;
     std::optional<Access> mask = bandAsMask ? bandAsMask : scores.mask;
@@ -1906,21 +1952,6 @@ private:
         mask = *m2;
       }
     }
-    // Grouped-query heads written as a repeat of K and V heads.
-    std::optional<Access> kHeads, vHeads;
-    if (rank == 4 && isOrderedRead(k.map, kDims) &&
-        isOrderedRead(v.map, vDims)) {
-      kHeads = getRepeatedHeads(k.value, builder);
-      vHeads = getRepeatedHeads(v.value, builder);
-    }
-
-    SmallVector<unsigned> headDims = {0, 1, 3, 4};
-    if (kHeads && vHeads &&
-        (!getReadPositions(*kHeads, headDims) ||
-         !getReadPositions(*vHeads, headDims))) {
-      kHeads.reset();
-      vHeads.reset();
-    }
     std::optional<SmallVector<int64_t>> qRead =
         getReadPositions(q, qDims, loopSizes);
     std::optional<SmallVector<int64_t>> kRead =
@@ -1931,7 +1962,11 @@ private:
       return fail("q, k or v is not a plain read");
     // Which batch dims a tensor reads (bit i: batch dim i).
     auto batchRead = [&](ArrayRef<int64_t> read) {
+      // A batch dim of size 1 counts as read: broadcasting it is reading it.
       unsigned bits = 0;
+      for (unsigned d = 0; d + 2 < rank; ++d)
+        if (sShape[d] == 1)
+          bits |= 1u << d;
       for (int64_t t : read)
         if (t >= 0 && t < static_cast<int64_t>(rank) - 2)
           bits |= 1u << t;
@@ -1959,18 +1994,18 @@ private:
     }
 
     // The match is complete: from here on the IR changes.
-    Value qT = materialize(b, loc, q, qDims);
+    Value qT = materialize(b, loc, q, qDims, loopSizes);
     Value kT, vT;
     if (kHeads && vHeads) {
-      kT = materialize(b, loc, *kHeads, headDims);
-      vT = materialize(b, loc, *vHeads, headDims);
+      kT = materialize(b, loc, *kHeads, headDims, groupedSizes);
+      vT = materialize(b, loc, *vHeads, headDims, groupedSizes);
     } else {
-      kT = materialize(b, loc, k, kDims);
-      vT = materialize(b, loc, v, vDims);
+      kT = materialize(b, loc, k, kDims, loopSizes);
+      vT = materialize(b, loc, v, vDims, loopSizes);
     }
     Value maskT;
     if (mask)
-      maskT = materialize(b, loc, *mask, sDims);
+      maskT = materialize(b, loc, *mask, sDims, loopSizes);
     if (maskInverted)
       maskT = invertMask(b, loc, maskT);
     qT = toRank4(b, loc, qT);
@@ -2020,6 +2055,34 @@ private:
     sizes.push_back(loops[c.m]);
     sizes.push_back(loops[c.k]);
     return sizes;
+  }
+
+  /// `e` with the scores dims of size 1 replaced by 0 (their only index).
+  AffineExpr dropUnitDims(AffineExpr e) const {
+    MLIRContext *ctx = e.getContext();
+    SmallVector<AffineExpr> dims;
+    for (unsigned d = 0; d < rank + 1; ++d)
+      dims.push_back(d < sShape.size() && sShape[d] == 1
+                         ? getAffineConstantExpr(0, ctx)
+                         : getAffineDimExpr(d, ctx));
+    return simplifyAffineExpr(e.replaceDims(dims), rank + 1, 0);
+  }
+
+  /// The operand of P V that holds P, read as [batch..., m, k].
+  static Value getProbsOperand(const Contraction &pv) {
+    if (auto matmul = dyn_cast<tosa::MatMulOp>(pv.op))
+      return matmul.getA();
+    auto linalgOp = cast<linalg::LinalgOp>(pv.op);
+    MLIRContext *ctx = pv.op->getContext();
+    for (OpOperand *operand : linalgOp.getDpsInputOperands()) {
+      AffineMap map = linalgOp.getMatchingIndexingMap(operand);
+      unsigned n = map.getNumResults();
+      if (n == pv.batch.size() + 2 &&
+          map.getResult(n - 2) == getAffineDimExpr(pv.m, ctx) &&
+          map.getResult(n - 1) == getAffineDimExpr(pv.k, ctx))
+        return operand->get();
+    }
+    return Value();
   }
 
   /// The reassociation of a collapsing reshape that `v` is the result of.

@@ -234,8 +234,10 @@ MODELS = {
         _randn(g, 8, 8)], attrs=("mask(",)),
     "sdpa_scale": Model(lambda: Sdpa(scale=0.3), lambda g: [
         _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16)]),
+    # K/V repeated to the query heads: raised reading the 2 kv heads.
     "sdpa_gqa": Model(lambda: Sdpa(enable_gqa=True), lambda g: [
-        _randn(g, 1, 4, 8, 16), _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16)]),
+        _randn(g, 1, 4, 8, 16), _randn(g, 1, 2, 8, 16), _randn(g, 1, 2, 8, 16)],
+        attrs=("tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32>",)),
     "mha_self": Model(lambda: TorchMHA(32, 4), lambda g: [_randn(g, 2, 8, 32)] * 3),
     "mha_cross": Model(lambda: TorchMHA(32, 4, kdim=24), lambda g: [
         _randn(g, 2, 6, 32), _randn(g, 2, 10, 24), _randn(g, 2, 10, 24)]),

@@ -38,6 +38,12 @@ def AttnRaisePass : Pass<"attn-raise"> {
     `tanh` capping becomes `softcap`. Grouped-query K/V written as a
     broadcast of `Hkv` heads read the `Hkv` heads directly.
 
+    Reads see through `collapse_shape`/`expand_shape`/`tosa.reshape`, so
+    heads folded into the batch of a 3-D `batch_matmul` (as torch-mlir
+    writes attention) match; merged head dims of projection outputs are split
+    back with an `expand_shape`. Guards that zero the rows with no kept key
+    (PyTorch SDPA's, ONNX Attention's) are dropped, as `attn.sdpa` does that.
+
     Nothing is rewritten unless the whole chain matches and every value
     between Q K^T and the P V contraction has no other user. See
     `docs/raising.md` for the accepted forms and what is refused.

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from attn_testing import Runner, sdpa_ref, softmax_ref
-from unfused_ir import unfused_linalg, unfused_tosa
+from unfused_ir import unfused_linalg, unfused_oracle, unfused_tosa
 
 extra = [a for a in sys.argv[1:] if a == "--fuse-elementwise"]
 r = Runner([a for a in sys.argv[1:] if a != "--fuse-elementwise"])
@@ -26,48 +26,6 @@ def attn_opt(ir, passes):
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr)
     return proc.stdout
-
-
-def to4(x, rank):
-    """[batch..., S, D] -> [B, H, S, D] as the raise lays it out."""
-    x = np.asarray(x)
-    if rank == 4:
-        return x
-    if rank == 3:
-        return x[None]
-    return x[None, None]
-
-
-def oracle(args, values, attrs, rank, Sq, Sk, q_bshd=False):
-    q, k, v = (to4(x, rank) for x in values[:3])
-    if q_bshd:
-        q = q.transpose(0, 2, 1, 3)
-    mask = None
-    causal = False
-    window = None
-    if "mask" in attrs:
-        kind, _ = attrs["mask"]
-        m = values[3]
-        if kind == "add":
-            mask = np.asarray(m, np.float64)
-        elif kind == "bool":
-            mask = np.asarray(m, bool)
-        else:
-            mask = ~np.asarray(m, bool)
-        while mask.ndim < 4:
-            mask = mask[None]
-    if "band" in attrs:
-        o, left = attrs["band"]
-        # keep j <= i + o (and j >= i + o - left): written as a bool mask.
-        i = np.arange(Sq)[:, None]
-        j = np.arange(Sk)[None, :]
-        keep = j <= i + o
-        if left is not None:
-            keep &= j >= i + o - left
-        mask = keep[None, None]
-    out = sdpa_ref(q, k, v, mask=mask, scale=attrs["scale"], softcap=attrs.get("softcap"),
-                   causal=causal, window=window)
-    return out.reshape(out.shape[4 - rank:]) if rank < 4 else out
 
 
 def case(name, expect_raised=True, **form):
@@ -100,8 +58,8 @@ def case(name, expect_raised=True, **form):
             inputs.append(x)
             values.append(xv)
     rank = form.get("rank", 4)
-    expected = oracle(args, values, attrs, rank, form.get("Sq", 8), form.get("Sk", 8),
-                      form.get("q_bshd", False))
+    expected = unfused_oracle(values, attrs, rank, form.get("Sq", 8), form.get("Sk", 8),
+                              form.get("q_bshd", False))
     r.check(name, ir, inputs, expected, dt if dt != "f32" else "f32")
 
 

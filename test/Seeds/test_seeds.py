@@ -15,6 +15,8 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 from attn_testing import from_bf16_bits, to_bf16_bits  # noqa: E402
+from torch_models import (KeyValueAttention, MaskedMHA, SelfAttention,  # noqa: E402
+                          SpanAttention, TransformerMHA)
 
 EXAMPLES = os.path.join(os.environ.get("ATTN_SRC", "."), "examples", "seeds")
 PIPELINES = ["reference", "cpu"]
@@ -63,16 +65,6 @@ def round_f32(module):
 # --- 000: attention span and local attention (no projections, unscaled) ----
 
 
-class SpanAttention(nn.Module):
-    """Article 000, fixed: scores Q K^T (the stray linear layers dropped),
-    restricted to keys in [start, end), softmax over keys, times V."""
-
-    def forward(self, x, keep):
-        scores = x @ x.transpose(-2, -1)
-        scores = scores.masked_fill(~keep, float("-inf"))
-        return torch.softmax(scores, dim=-1) @ x
-
-
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_000_span(pipeline):
     x = torch.randn(10, 512) * 0.05
@@ -98,24 +90,6 @@ def test_000_local(pipeline):
 # --- 001: single head with key_size != value_size ---------------------------
 
 
-class KeyValueAttention(nn.Module):
-    """Article 001, fixed: keys from the attended sequence, softmax over the
-    key dim, context = P V."""
-
-    def __init__(self, hidden_size, key_size, value_size):
-        super().__init__()
-        self.key_size = key_size
-        self.W_q = nn.Linear(hidden_size, key_size)
-        self.W_k = nn.Linear(hidden_size, key_size)
-        self.W_v = nn.Linear(hidden_size, value_size)
-
-    def forward(self, hidden, value):
-        q, k, v = self.W_q(hidden), self.W_k(value), self.W_v(value)
-        p = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(self.key_size),
-                          dim=-1)
-        return p @ v, p
-
-
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_001_key_value_sizes(pipeline):
     m = round_f32(KeyValueAttention(64, 32, 48))
@@ -129,28 +103,6 @@ def test_001_key_value_sizes(pipeline):
 
 
 # --- 002: Transformer MultiHeadAttention (unscaled, as written) -------------
-
-
-class TransformerMHA(nn.Module):
-    """Article 002, fixed: torch.matmul instead of bmm on 4-d tensors; the
-    code's missing 1/sqrt(d) is kept (unscaled) as the article runs it."""
-
-    def __init__(self, embed_dim, num_heads):
-        super().__init__()
-        self.h, self.d = num_heads, embed_dim // num_heads
-        self.q_proj = nn.Linear(embed_dim, embed_dim)
-        self.k_proj = nn.Linear(embed_dim, embed_dim)
-        self.v_proj = nn.Linear(embed_dim, embed_dim)
-        self.out_proj = nn.Linear(embed_dim, embed_dim)
-
-    def forward(self, query, key, value):
-        b = query.shape[0]
-        split = lambda t: t.view(b, -1, self.h, self.d).transpose(1, 2)
-        q, k, v = split(self.q_proj(query)), split(self.k_proj(key)), split(
-            self.v_proj(value))
-        p = torch.softmax(torch.matmul(q, k.transpose(3, 2)), dim=-1)
-        a = torch.matmul(p, v).transpose(1, 2).reshape(b, -1, self.h * self.d)
-        return self.out_proj(a)
 
 
 def _mha_inputs(m, query, memory, encode=f32):
@@ -196,29 +148,6 @@ def test_002_self_attention_bf16(pipeline):
 # --- 003: SelfAttention(d_model, n_heads) with its fc projection ------------
 
 
-class SelfAttention(nn.Module):
-    """Article 003, fixed: split into heads before the scores and merge them
-    after (instead of concatenating n_heads copies); dropout is the identity
-    in eval mode."""
-
-    def __init__(self, d_model, n_heads, dropout=0.1):
-        super().__init__()
-        self.h, self.d = n_heads, d_model // n_heads
-        self.W_q = nn.Linear(d_model, d_model)
-        self.W_k = nn.Linear(d_model, d_model)
-        self.W_v = nn.Linear(d_model, d_model)
-        self.fc = nn.Linear(d_model, d_model)
-        self.dropout = nn.Dropout(p=dropout)
-
-    def forward(self, x):
-        b, l, _ = x.shape
-        split = lambda t: t.view(b, l, self.h, self.d).transpose(1, 2)
-        q, k, v = split(self.W_q(x)), split(self.W_k(x)), split(self.W_v(x))
-        p = self.dropout(torch.softmax(q @ k.transpose(-2, -1) / self.d ** 0.5,
-                                       dim=-1))
-        return self.fc((p @ v).transpose(1, 2).reshape(b, l, self.h * self.d))
-
-
 @pytest.mark.parametrize("pipeline", PIPELINES)
 def test_003_self_attention(pipeline):
     m = round_f32(SelfAttention(512, 8))
@@ -230,29 +159,6 @@ def test_003_self_attention(pipeline):
 
 
 # --- 004: masked multi-head attention (unscaled) ----------------------------
-
-
-class MaskedMHA(nn.Module):
-    """Article 004, fixed: transpose to [B, H, S, D] before the scores (and
-    keep that layout: the article has no output projection); the mask is
-    applied as masked_fill(mask == 0, -inf); unscaled as written."""
-
-    def __init__(self, d_model, num_heads):
-        super().__init__()
-        self.h, self.d = num_heads, d_model // num_heads
-        self.query_linear = nn.Linear(d_model, d_model)
-        self.key_linear = nn.Linear(d_model, d_model)
-        self.value_linear = nn.Linear(d_model, d_model)
-
-    def forward(self, x, mask=None):
-        b = x.shape[0]
-        split = lambda t: t.view(b, -1, self.h, self.d).transpose(1, 2)
-        q, k, v = (split(self.query_linear(x)), split(self.key_linear(x)),
-                   split(self.value_linear(x)))
-        s = q @ k.transpose(-2, -1)
-        if mask is not None:
-            s = s.masked_fill(mask == 0, float("-inf"))
-        return torch.softmax(s, dim=-1) @ v
 
 
 def _004_inputs(m, x):

@@ -9,6 +9,8 @@ arguments are listed by `args` (name, shape, dtype) in order.
 
 import math
 
+import numpy as np
+
 NEG_INF = "0xFF800000"
 
 
@@ -391,3 +393,39 @@ def unfused_tosa(N=2, Sq=8, Sk=8, D=4, Dv=None, scale_value=None, mask="none"):
     ir = (f"func.func @main({sig}) -> {t([N, Sq, Dv])} {{\n{body}\n"
           f"  return %o : {t([N, Sq, Dv])}\n}}\n")
     return ir, args, attrs
+
+
+def unfused_oracle(values, attrs, rank, Sq, Sk, q_bshd=False):
+    """The float64 result of unfused_linalg's graph on `values` (its
+    arguments, float64 or bool), from the attributes it returned."""
+    from attn_testing import sdpa_ref
+
+    def to4(x):
+        x = np.asarray(x)
+        return x if rank == 4 else x[(None,) * (4 - rank)]
+
+    q, k, v = (to4(x) for x in values[:3])
+    if q_bshd:
+        q = q.transpose(0, 2, 1, 3)
+    mask = None
+    if "mask" in attrs:
+        kind = attrs["mask"][0]
+        m = values[3]
+        if kind == "add":
+            mask = np.asarray(m, np.float64)
+        else:
+            mask = np.asarray(m, bool)
+            if kind == "bool_inverted":
+                mask = ~mask
+        mask = mask[(None,) * (4 - mask.ndim)]
+    if "band" in attrs:
+        # keep j <= i + o (and j >= i + o - left), as a bool mask
+        o, left = attrs["band"]
+        i = np.arange(Sq)[:, None]
+        j = np.arange(Sk)[None, :]
+        keep = j <= i + o
+        if left is not None:
+            keep &= j >= i + o - left
+        mask = keep[None, None]
+    out = sdpa_ref(q, k, v, mask=mask, scale=attrs["scale"], softcap=attrs.get("softcap"))
+    return out.reshape(out.shape[4 - rank:]) if rank < 4 else out

@@ -7,7 +7,6 @@
 # The cpu pipeline on graphs that went through upstream elementwise fusion.
 # RUN: %python %s --pipeline=cpu --fuse-elementwise
 
-import math
 import subprocess
 import sys
 

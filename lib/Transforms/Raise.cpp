@@ -1293,9 +1293,8 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
 }
 
 /// Matches the softmax over the last dim that produces `p`; returns its
-/// input. `chain` collects the reductions.
-static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder,
-                          SmallVectorImpl<Operation *> &chain) {
+/// input.
+static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder) {
   MLIRContext *ctx = p->map ? p->map.getContext() : nullptr;
   unsigned keyDim = rank - 1;
   p = stripCasts(p);
@@ -1304,7 +1303,6 @@ static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder,
     if (!softmax || softmax.getDimension() != keyDim ||
         p->map != AffineMap::getMultiDimIdentityMap(rank, ctx))
       return nullptr;
-    chain.push_back(softmax);
     return builder.read(softmax.getInput(), p->map);
   }
   // e / z, e * (1 / z), (1 / z) * e.
@@ -1341,7 +1339,6 @@ static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder,
   Expr *summed = alignReduction(*sum, z->map, keyDim, builder);
   if (!summed || !isEquivalent(summed, e))
     return nullptr;
-  chain.push_back(sum->op);
   // exp(s - max_j s), or exp(s) without the shift.
   Expr *x = stripCasts(exp->operands[0]);
   if (!x->isApply(Fn::Sub))
@@ -1356,7 +1353,6 @@ static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder,
   Expr *maxed = alignReduction(*max, mx->map, keyDim, builder);
   if (!maxed || !isEquivalent(maxed, s))
     return nullptr;
-  chain.push_back(max->op);
   return s;
 }
 
@@ -1722,8 +1718,7 @@ public:
       guard = sel->operands[0];
       p = sel->operands[2];
     }
-    SmallVector<Operation *> chain;
-    Expr *s = matchSoftmax(p, rank, builder, chain);
+    Expr *s = matchSoftmax(p, rank, builder);
     if (!s)
       return debug("P is not a softmax over the keys");
     sawSoftmax = true;

@@ -62,8 +62,7 @@ struct AttnDecomposePass
 };
 
 struct AttnDecomposeAggregatesPass
-    : attn::impl::AttnDecomposeAggregatesPassBase<
-          AttnDecomposeAggregatesPass> {
+    : attn::impl::AttnDecomposeAggregatesPassBase<AttnDecomposeAggregatesPass> {
   void runOnOperation() override {
     SmallVector<linalg::AggregatedOpInterface> ops;
     getOperation()->walk(

@@ -1,4 +1,5 @@
-//===- Raise.cpp - unfused attention in upstream dialects to attn -*- C++ -*-===//
+//===- Raise.cpp - unfused attention in upstream dialects to attn -*- C++
+//-*-===//
 //
 // Part of the attn-mlir project.
 //
@@ -16,7 +17,8 @@
 //
 // The match works outwards from the P@V contraction:
 //   P  = exp(s - max_j s) / sum_j exp(s - max_j s)   (or linalg.softmax)
-//   s  = [mask](softcap(scale * (Q K^T)))           masks: + M, select(B,s,-inf)
+//   s  = [mask](softcap(scale * (Q K^T)))           masks: + M,
+//   select(B,s,-inf)
 // and every value strictly between Q K^T and P@V must have no other user, so
 // that no computation the rewrite drops is still needed.
 //
@@ -44,8 +46,8 @@
 
 #include <cmath>
 #include <deque>
-#include <numeric>
 #include <limits>
+#include <numeric>
 
 #define DEBUG_TYPE "attn-raise"
 
@@ -282,8 +284,8 @@ private:
                           expandOp.getResultType().getShape(), map);
     if (isa<tosa::TosaDialect>(def->getDialect()))
       return expandTosa(def, map);
-    if (def->getNumResults() == 1 && isa<arith::ArithDialect,
-                                         math::MathDialect>(def->getDialect()))
+    if (def->getNumResults() == 1 &&
+        isa<arith::ArithDialect, math::MathDialect>(def->getDialect()))
       return scalarOp(def, [&](Value operand) -> Expr * {
         if (!isa<ShapedType>(operand.getType()))
           return nullptr;
@@ -332,9 +334,8 @@ private:
       return constant(*c);
     if (--budget <= 0)
       return nullptr;
-    return scalarOp(def, [&](Value operand) {
-      return bodyImpl(op, operand, toOp);
-    });
+    return scalarOp(def,
+                    [&](Value operand) { return bodyImpl(op, operand, toOp); });
   }
 
   /// `expand_shape(src)` read at `map`: each source dim is the row-major
@@ -474,18 +475,20 @@ private:
         else
           return nullptr;
       }
-      return readImpl(tile.getInput1(), AffineMap::get(map.getNumDims(), 0,
-                                                       exprs, def->getContext()));
+      return readImpl(
+          tile.getInput1(),
+          AffineMap::get(map.getNumDims(), 0, exprs, def->getContext()));
     }
     if (auto equal = dyn_cast<tosa::EqualOp>(def))
-      return apply(Fn::CmpF,
-                   {readImpl(equal.getInput1(),
-                             getTosaBroadcastMap(equal.getInput1(), result)
-                                 .compose(map)),
-                    readImpl(equal.getInput2(),
-                             getTosaBroadcastMap(equal.getInput2(), result)
-                                 .compose(map))},
-                   static_cast<int64_t>(arith::CmpFPredicate::OEQ));
+      return apply(
+          Fn::CmpF,
+          {readImpl(
+               equal.getInput1(),
+               getTosaBroadcastMap(equal.getInput1(), result).compose(map)),
+           readImpl(
+               equal.getInput2(),
+               getTosaBroadcastMap(equal.getInput2(), result).compose(map))},
+          static_cast<int64_t>(arith::CmpFPredicate::OEQ));
     auto operand = [&](Value v) -> Expr * {
       return readImpl(v, getTosaBroadcastMap(v, result).compose(map));
     };
@@ -503,7 +506,8 @@ private:
       std::optional<double> shift = getScalarConstant(mul.getShift());
       if (!shift || *shift != 0.0)
         return nullptr;
-      return apply(Fn::Mul, {operand(mul.getInput1()), operand(mul.getInput2())});
+      return apply(Fn::Mul,
+                   {operand(mul.getInput1()), operand(mul.getInput2())});
     }
     if (auto op = dyn_cast<tosa::AddOp>(def))
       return apply(Fn::Add, {operand(op.getInput1()), operand(op.getInput2())});
@@ -524,22 +528,25 @@ private:
       return apply(Fn::Cast, {operand(op.getInput())});
     }
     if (auto op = dyn_cast<tosa::SelectOp>(def))
-      return apply(Fn::Select, {operand(op.getInput1()),
-                                operand(op.getInput2()),
-                                operand(op.getInput3())});
+      return apply(Fn::Select,
+                   {operand(op.getInput1()), operand(op.getInput2()),
+                    operand(op.getInput3())});
     if (auto op = dyn_cast<tosa::LogicalAndOp>(def))
-      return apply(Fn::AndI, {operand(op.getInput1()), operand(op.getInput2())});
+      return apply(Fn::AndI,
+                   {operand(op.getInput1()), operand(op.getInput2())});
     return nullptr;
   }
 
   /// An arith/math op applied to operands that `operandExpr` builds.
   Expr *scalarOp(Operation *def, function_ref<Expr *(Value)> operandExpr) {
-    auto unary = [&](Fn fn) { return apply(fn, {operandExpr(def->getOperand(0))}); };
+    auto unary = [&](Fn fn) {
+      return apply(fn, {operandExpr(def->getOperand(0))});
+    };
     auto binary = [&](Fn fn, int64_t predicate = 0) {
-      return apply(fn,
-                   {operandExpr(def->getOperand(0)),
-                    operandExpr(def->getOperand(1))},
-                   predicate);
+      return apply(
+          fn,
+          {operandExpr(def->getOperand(0)), operandExpr(def->getOperand(1))},
+          predicate);
     };
     return TypeSwitch<Operation *, Expr *>(def)
         .Case([&](arith::AddFOp) { return binary(Fn::Add); })
@@ -721,14 +728,15 @@ static std::optional<Contraction> getContraction(Operation *op,
   // The body: yield acc + x * y.
   Block *block = linalgOp.getBlock();
   BlockArgument acc = linalgOp.getMatchingBlockArgument(init);
-  auto add = block->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  auto add =
+      block->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!add || add->getBlock() != block)
     return std::nullopt;
   Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
   if ((add.getLhs() == acc) == (add.getRhs() == acc))
     return std::nullopt;
-  while (isa_and_nonnull<arith::ExtFOp, arith::TruncFOp>(
-      product.getDefiningOp()))
+  while (
+      isa_and_nonnull<arith::ExtFOp, arith::TruncFOp>(product.getDefiningOp()))
     product = product.getDefiningOp()->getOperand(0);
   auto mul = product.getDefiningOp<arith::MulFOp>();
   if (!mul || mul->getBlock() != block)
@@ -831,9 +839,9 @@ static std::optional<Reduction> getReduction(Value value,
   // max(x, acc), or select(x > acc, x, acc) as argmax-style bodies write it.
   if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::AddFOp, arith::AndIOp>(
           combiner)) {
-    r.kind = isa<arith::AddFOp>(combiner)    ? Reduction::Kind::Sum
+    r.kind = isa<arith::AddFOp>(combiner)   ? Reduction::Kind::Sum
              : isa<arith::AndIOp>(combiner) ? Reduction::Kind::And
-                                             : Reduction::Kind::Max;
+                                            : Reduction::Kind::Max;
     if (combiner->getOperand(1) == acc)
       element = combiner->getOperand(0);
     else if (combiner->getOperand(0) == acc)
@@ -851,16 +859,15 @@ static std::optional<Reduction> getReduction(Value value,
   }
   if (!element || element == acc)
     return std::nullopt;
-  r.operand = builder.body(
-      op, element, AffineMap::getMultiDimIdentityMap(r.numLoops, ctx));
+  r.operand = builder.body(op, element,
+                           AffineMap::getMultiDimIdentityMap(r.numLoops, ctx));
   if (!r.operand)
     return std::nullopt;
   // The start value: -inf (or the lowest float) for max, 0 for sum, true
   // for and.
   Expr *start = builder.read(
-      init->get(),
-      AffineMap::getMultiDimIdentityMap(
-          cast<ShapedType>(init->get().getType()).getRank(), ctx));
+      init->get(), AffineMap::getMultiDimIdentityMap(
+                       cast<ShapedType>(init->get().getType()).getRank(), ctx));
   if (start->kind != Expr::Kind::Const)
     return std::nullopt;
   switch (r.kind) {
@@ -921,8 +928,7 @@ static std::optional<Linear> getLinear(Expr *e, unsigned queryDim,
   e = stripCasts(e);
   switch (e->kind) {
   case Expr::Kind::Const:
-    if (e->constant != std::floor(e->constant) ||
-        std::fabs(e->constant) > 1e15)
+    if (e->constant != std::floor(e->constant) || std::fabs(e->constant) > 1e15)
       return std::nullopt;
     return Linear{0, 0, static_cast<int64_t>(e->constant)};
   case Expr::Kind::Index:
@@ -1125,8 +1131,7 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
       match.band = band;
       // The tensor the band was computed into, should it not be
       // expressible as causal/window.
-      match.bandTensor =
-          bandConditions++ == 0 ? getAccess(cond) : std::nullopt;
+      match.bandTensor = bandConditions++ == 0 ? getAccess(cond) : std::nullopt;
       return true;
     }
     return takeMask(cond, /*isBool=*/true);
@@ -1377,8 +1382,7 @@ getReadPositions(const Access &access, ArrayRef<unsigned> dims,
       // A unit dim read at 0 in the place of a unit loop that nothing else
       // reads stands for that loop (keeps [1, H, S, D] as it is).
       if (pos < dims.size() && dims[pos] < loopSizes.size() &&
-          loopSizes[dims[pos]] == 1 &&
-          !access.map.isFunctionOfDim(dims[pos]) &&
+          loopSizes[dims[pos]] == 1 && !access.map.isFunctionOfDim(dims[pos]) &&
           !llvm::is_contained(target, static_cast<int64_t>(pos))) {
         target.push_back(pos);
         continue;
@@ -1471,8 +1475,8 @@ splitMergedDims(OpBuilder &b, Location loc, const Access &access,
   if (!split)
     return access;
   auto expanded = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()),
-      access.value, groups);
+      b, loc, RankedTensorType::get(shape, type.getElementType()), access.value,
+      groups);
   created.push_back(expanded);
   return Access{expanded.getResult(),
                 AffineMap::get(access.map.getNumDims(), 0, exprs, ctx)};
@@ -1482,8 +1486,7 @@ splitMergedDims(OpBuilder &b, Location loc, const Access &access,
 /// of the same space): transposed where needed, with unit dims for loops it
 /// is broadcast along. The access must pass getReadPositions.
 static Value materialize(OpBuilder &b, Location loc, const Access &access,
-                         ArrayRef<unsigned> dims,
-                         ArrayRef<int64_t> loopSizes) {
+                         ArrayRef<unsigned> dims, ArrayRef<int64_t> loopSizes) {
   auto type = cast<RankedTensorType>(access.value.getType());
   SmallVector<int64_t> target = *getReadPositions(access, dims, loopSizes);
   Value v = access.value;
@@ -1549,8 +1552,7 @@ static Value materialize(OpBuilder &b, Location loc, const Access &access,
         groups.push_back({});
       llvm::append_range(groups.back(), pending);
     }
-    auto expandedType =
-        RankedTensorType::get(shape, vType.getElementType());
+    auto expandedType = RankedTensorType::get(shape, vType.getElementType());
     v = tensor::ExpandShapeOp::create(b, loc, expandedType, v, groups);
   }
   return v;
@@ -1566,8 +1568,8 @@ static Value invertMask(OpBuilder &b, Location loc, Value mask) {
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
   return linalg::GenericOp::create(
-             b, loc, type, mask, empty,
-             ArrayRef<AffineMap>{identity, identity}, iterators,
+             b, loc, type, mask, empty, ArrayRef<AffineMap>{identity, identity},
+             iterators,
              [](OpBuilder &nb, Location nloc, ValueRange args) {
                Value t = arith::ConstantIntOp::create(nb, nloc, 1, 1);
                Value x = arith::XOrIOp::create(nb, nloc, args[0], t);
@@ -1625,9 +1627,8 @@ static Value fromRank4(OpBuilder &b, Location loc, Value v,
 /// broadcast and a collapse, in any of the forms reads see through): with
 /// the head index h = hkv * G + g, `access` (over [b, h, i, j, x]) reads its
 /// tensor without g. Returns that read over [b, hkv, g, i, j, x].
-static std::optional<Access> getGroupedRead(const Access &access,
-                                            int64_t groupSize,
-                                            ExprBuilder &builder) {
+static std::optional<Access>
+getGroupedRead(const Access &access, int64_t groupSize, ExprBuilder &builder) {
   MLIRContext *ctx = access.map.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   AffineMap toGrouped = AffineMap::get(
@@ -1679,8 +1680,7 @@ public:
       if (std::optional<SmallVector<ReassociationIndices>> groups =
               getCollapseGroups(pOperand)) {
         Value src = pOperand.getDefiningOp()->getOperand(0);
-        ArrayRef<int64_t> srcShape =
-            cast<ShapedType>(src.getType()).getShape();
+        ArrayRef<int64_t> srcShape = cast<ShapedType>(src.getType()).getShape();
         unsigned srcRank = srcShape.size();
         if (groups->size() == rank && (*groups)[rank - 2].size() == 1 &&
             (*groups)[rank - 1].size() == 1 && srcRank <= 5) {
@@ -1863,8 +1863,8 @@ private:
       const KeyBand &band = *scores.band;
       constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
       constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-      bool expressible = !ShapedType::isDynamic(sq) &&
-                         !ShapedType::isDynamic(sk);
+      bool expressible =
+          !ShapedType::isDynamic(sq) && !ShapedType::isDynamic(sk);
       int64_t o = expressible ? sk - sq : 0;
       if (expressible) {
         if (band.hi < o || (band.lo != kMin && band.lo > o))
@@ -1910,8 +1910,8 @@ private:
       for (int64_t g = heads; g > 1 && !kHeads; --g) {
         if (heads % g != 0)
           continue;
-        groupedSizes = {sShape[0], heads / g, g, sShape[2], sShape[3],
-                        ShapedType::kDynamic};
+        groupedSizes = {sShape[0], heads / g, g,
+                        sShape[2], sShape[3], ShapedType::kDynamic};
         std::optional<Access> kg = getGroupedRead(k, g, builder);
         std::optional<Access> vg = getGroupedRead(v, g, builder);
         if (kg && vg && getReadPositions(*kg, headDims, groupedSizes) &&
@@ -2011,10 +2011,10 @@ private:
 
     auto q4 = cast<RankedTensorType>(qT.getType());
     auto v4 = cast<RankedTensorType>(vT.getType());
-    auto resultType = RankedTensorType::get(
-        {q4.getDimSize(0), q4.getDimSize(1), q4.getDimSize(2),
-         v4.getDimSize(3)},
-        resultElem);
+    auto resultType =
+        RankedTensorType::get({q4.getDimSize(0), q4.getDimSize(1),
+                               q4.getDimSize(2), v4.getDimSize(3)},
+                              resultElem);
     auto sdpa = SdpaOp::create(
         b, loc, resultType, qT, kT, vT, maskT, b.getF32FloatAttr(scale), causal,
         window,
@@ -2154,8 +2154,8 @@ private:
       return isAdditiveTerm(x, s->operands[0]) ||
              isAdditiveTerm(x, s->operands[1]);
     if (s->isApply(Fn::Select) &&
-        stripCasts(s->operands[2])->isConst(
-            -std::numeric_limits<double>::infinity()))
+        stripCasts(s->operands[2])
+            ->isConst(-std::numeric_limits<double>::infinity()))
       return isAdditiveTerm(x, s->operands[1]);
     if (s->isApply(Fn::Mul) || s->isApply(Fn::Div)) {
       Expr *c = stripCasts(s->operands[1]);

@@ -227,10 +227,10 @@ makeInputs(llvm::ArrayRef<TensorSignature> sigs) {
         return llvm::createStringError("input %zu: %s", i,
                                        llvm::toString(t.takeError()).c_str());
       for (int64_t e = 0, n = t->getNumElements(); e < n; ++e)
-        t->setFromDouble(e,
-                         sig.kind == ElementKind::I1 || sig.kind == ElementKind::I64
-                             ? keep(rng)
-                             : normal(rng));
+        t->setFromDouble(e, sig.kind == ElementKind::I1 ||
+                                    sig.kind == ElementKind::I64
+                                ? keep(rng)
+                                : normal(rng));
       tensors.push_back(std::move(*t));
     }
     return tensors;

@@ -37,10 +37,9 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "query-block",
       llvm::cl::desc("Rows per flash block (0: chosen per op)"),
       llvm::cl::init(0)};
-  PassOptions::Option<int64_t> keyBlock{
-      *this, "key-block",
-      llvm::cl::desc("Keys per flash block"),
-      llvm::cl::init(96)};
+  PassOptions::Option<int64_t> keyBlock{*this, "key-block",
+                                        llvm::cl::desc("Keys per flash block"),
+                                        llvm::cl::init(96)};
   PassOptions::Option<int64_t> keySplits{
       *this, "key-splits",
       llvm::cl::desc("Split each row block's keys across tasks (0: automatic "

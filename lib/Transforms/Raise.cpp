@@ -1297,6 +1297,19 @@ static std::optional<ScoresMatch> matchScores(Expr *s, unsigned rank,
   return std::nullopt;
 }
 
+/// When `e` reads the result of a `kind` reduction over the keys, the
+/// reduced expression in the scores space; else null.
+static Expr *getReducedOverKeys(Expr *e, Reduction::Kind kind, unsigned keyDim,
+                                ExprBuilder &builder) {
+  e = stripCasts(e);
+  if (e->kind != Expr::Kind::Leaf)
+    return nullptr;
+  std::optional<Reduction> r = getReduction(e->value, builder);
+  if (!r || r->kind != kind)
+    return nullptr;
+  return alignReduction(*r, e->map, keyDim, builder);
+}
+
 /// Matches the softmax over the last dim that produces `p`; returns its
 /// input.
 static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder) {
@@ -1335,13 +1348,7 @@ static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder) {
   if (!exp->isApply(Fn::Exp))
     return nullptr;
   // The sum of e over the keys.
-  z = stripCasts(z);
-  if (z->kind != Expr::Kind::Leaf)
-    return nullptr;
-  std::optional<Reduction> sum = getReduction(z->value, builder);
-  if (!sum || sum->kind != Reduction::Kind::Sum)
-    return nullptr;
-  Expr *summed = alignReduction(*sum, z->map, keyDim, builder);
+  Expr *summed = getReducedOverKeys(z, Reduction::Kind::Sum, keyDim, builder);
   if (!summed || !isEquivalent(summed, e))
     return nullptr;
   // exp(s - max_j s), or exp(s) without the shift.
@@ -1349,16 +1356,11 @@ static Expr *matchSoftmax(Expr *p, unsigned rank, ExprBuilder &builder) {
   if (!x->isApply(Fn::Sub))
     return x;
   Expr *s = x->operands[0];
-  Expr *mx = stripCasts(x->operands[1]);
-  if (mx->kind != Expr::Kind::Leaf)
+  Expr *maxed =
+      getReducedOverKeys(x->operands[1], Reduction::Kind::Max, keyDim, builder);
+  if (!maxed)
     return x;
-  std::optional<Reduction> max = getReduction(mx->value, builder);
-  if (!max || max->kind != Reduction::Kind::Max)
-    return x;
-  Expr *maxed = alignReduction(*max, mx->map, keyDim, builder);
-  if (!maxed || !isEquivalent(maxed, s))
-    return nullptr;
-  return s;
+  return isEquivalent(maxed, s) ? s : nullptr;
 }
 
 //===----------------------------------------------------------------------===//
@@ -2111,25 +2113,17 @@ private:
     if (guard->isApply(Fn::CmpF) &&
         guard->predicate == static_cast<int64_t>(arith::CmpFPredicate::OEQ)) {
       for (unsigned side : {0u, 1u}) {
-        Expr *max = stripCasts(guard->operands[side]);
-        if (!stripCasts(guard->operands[1 - side])->isConst(negInf) ||
-            max->kind != Expr::Kind::Leaf)
+        if (!stripCasts(guard->operands[1 - side])->isConst(negInf))
           continue;
-        std::optional<Reduction> r = getReduction(max->value, builder);
-        if (!r || r->kind != Reduction::Kind::Max)
-          continue;
-        Expr *x = alignReduction(*r, max->map, rank - 1, builder);
+        Expr *x = getReducedOverKeys(guard->operands[side],
+                                     Reduction::Kind::Max, rank - 1, builder);
         if (x && isAdditiveTerm(x, s))
           return true;
       }
       return false;
     }
-    if (guard->kind != Expr::Kind::Leaf)
-      return false;
-    std::optional<Reduction> all = getReduction(guard->value, builder);
-    if (!all || all->kind != Reduction::Kind::And)
-      return false;
-    Expr *cmp = alignReduction(*all, guard->map, rank - 1, builder);
+    Expr *cmp =
+        getReducedOverKeys(guard, Reduction::Kind::And, rank - 1, builder);
     if (!cmp)
       return false;
     cmp = stripCasts(cmp);

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from attn_testing import Runner, sdpa_ref, softmax_ref
-from unfused_ir import unfused_linalg, unfused_oracle, unfused_tosa
+from unfused_ir import draw_inputs, unfused_linalg, unfused_oracle, unfused_tosa
 
 extra = [a for a in sys.argv[1:] if a == "--fuse-elementwise"]
 r = Runner([a for a in sys.argv[1:] if a != "--fuse-elementwise"])
@@ -42,24 +42,11 @@ def case(name, expect_raised=True, **form):
         r.count += 1
         return
     dt = form.get("dt", "f32")
-    inputs, values = [], []
-    for an, shape, adt in args:
-        if adt == "i1":
-            # Mostly kept keys (the upstream graphs give NaN on rows with
-            # none kept, where attn.sdpa gives 0).
-            m = r.bool_mask(shape)
-            if attrs["mask"][0] == "bool_inverted":
-                m = ~m
-            inputs.append(m)
-            values.append(m)
-        else:
-            x, xv = r.normal(shape, adt)
-            inputs.append(x)
-            values.append(xv)
+    inputs, values = draw_inputs(r, args, attrs)
     rank = form.get("rank", 4)
     expected = unfused_oracle(values, attrs, rank, form.get("Sq", 8), form.get("Sk", 8),
                               form.get("q_bshd", False))
-    r.check(name, ir, inputs, expected, dt if dt != "f32" else "f32")
+    r.check(name, ir, inputs, expected, dt)
 
 
 # Layouts and contraction forms.

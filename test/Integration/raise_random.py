@@ -9,7 +9,7 @@
 import subprocess
 
 from attn_testing import Runner
-from unfused_ir import unfused_linalg, unfused_oracle
+from unfused_ir import draw_inputs, unfused_linalg, unfused_oracle
 
 r = Runner()
 rng = r.rng
@@ -67,23 +67,7 @@ for case in range(40):
         print(f"FAIL {name}: {raised} attn.sdpa")
         r.failures += 1
         continue
-    inputs, values = [], []
-    for an, shape, adt in args:
-        if adt == "i1":
-            m = r.bool_mask(shape)
-            if attrs["mask"][0] == "bool_inverted":
-                m = ~m
-            # every row keeps a key (the literal graph would give NaN)
-            if attrs["mask"][0] == "bool":
-                m[..., 0] = True
-            else:
-                m[..., 0] = False
-            inputs.append(m)
-            values.append(m)
-        else:
-            x, xv = r.normal(shape, adt)
-            inputs.append(x)
-            values.append(xv)
+    inputs, values = draw_inputs(r, args, attrs)
     expected = unfused_oracle(values, attrs, form["rank"], form["Sq"], form["Sk"])
     # Attention by construction: raised unless elementwise fusion reshaped it.
     if raised == 0 and "fused" not in name:

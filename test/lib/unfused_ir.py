@@ -429,3 +429,24 @@ def unfused_oracle(values, attrs, rank, Sq, Sk, q_bshd=False):
         mask = keep[None, None]
     out = sdpa_ref(q, k, v, mask=mask, scale=attrs["scale"], softcap=attrs.get("softcap"))
     return out.reshape(out.shape[4 - rank:]) if rank < 4 else out
+
+
+def draw_inputs(runner, args, attrs):
+    """Fresh inputs for unfused_linalg's arguments: (encoded arrays, float64
+    or bool values). Every row of a bool mask keeps a key: the upstream
+    graphs give NaN on rows with none kept, where attn.sdpa gives 0."""
+    inputs, values = [], []
+    for _, shape, dt in args:
+        if dt == "i1":
+            m = runner.bool_mask(shape)
+            inverted = attrs["mask"][0] == "bool_inverted"
+            if inverted:
+                m = ~m
+            m[..., 0] = not inverted
+            inputs.append(m)
+            values.append(m)
+        else:
+            x, xv = runner.normal(shape, dt)
+            inputs.append(x)
+            values.append(xv)
+    return inputs, values

@@ -28,6 +28,37 @@ def run(cmd, **kw):
     return proc.stdout
 
 
+def check(label, model, form, inputs, want, expected):
+    """Imports `model`, counts what --attn-raise finds, runs the cpu
+    pipeline on `inputs` (NumPy arrays) and compares with `want`."""
+    global failures, count
+    count += 1
+    problems = []
+    try:
+        ir = import_onnx(model, form)
+        n = run(["attn-opt", "--attn-raise"], input=ir).count("attn.sdpa")
+        if n != expected:
+            problems.append(f"{n} attn.sdpa, expected {expected}")
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "m.mlir")
+            with open(src, "w") as f:
+                f.write(ir)
+            cmd = ["attn-run", src, "--pipeline=cpu", f"--output={tmp}/o.npy"]
+            for i, x in enumerate(inputs):
+                np.save(f"{tmp}/in{i}.npy", x)
+                cmd.append(f"--input={tmp}/in{i}.npy")
+            run(cmd)
+            got = np.load(f"{tmp}/o.npy").astype(np.float64)
+        rel = np.linalg.norm(got - want) / np.linalg.norm(want)
+        if got.shape != want.shape or not rel <= 1e-5:
+            problems.append(f"shape {got.shape} vs {want.shape}, rel_l2 {rel:.2e}")
+    except Exception as e:  # noqa: BLE001
+        problems.append(f"{type(e).__name__}: {str(e)[:400]}")
+    print(f"{'FAIL' if problems else 'PASS'} {label}: "
+          f"{'; '.join(problems) or 'raised, matches float64'}")
+    failures += bool(problems)
+
+
 for name, (build, expected) in MODELS.items():
     model, _, oracle = build()
     graph = model.graph
@@ -45,32 +76,7 @@ for name, (build, expected) in MODELS.items():
             inputs.append(rng.standard_normal(shape).astype(np.float32))
     want = oracle(*[x if x.dtype == bool else x.astype(np.float64) for x in inputs])
     for form in ("linalg-on-tensors", "tosa"):
-        count += 1
-        problems = []
-        try:
-            ir = import_onnx(model, form)
-            raised = run(["attn-opt", "--attn-raise"], input=ir)
-            n = raised.count("attn.sdpa")
-            if n != expected:
-                problems.append(f"{n} attn.sdpa, expected {expected}")
-            with tempfile.TemporaryDirectory() as tmp:
-                src = os.path.join(tmp, "m.mlir")
-                with open(src, "w") as f:
-                    f.write(ir)
-                cmd = ["attn-run", src, "--pipeline=cpu", f"--output={tmp}/o.npy"]
-                for i, x in enumerate(inputs):
-                    np.save(f"{tmp}/in{i}.npy", x)
-                    cmd.append(f"--input={tmp}/in{i}.npy")
-                run(cmd)
-                got = np.load(f"{tmp}/o.npy").astype(np.float64)
-            rel = np.linalg.norm(got - want) / np.linalg.norm(want)
-            if got.shape != want.shape or not rel <= 1e-5:
-                problems.append(f"shape {got.shape} vs {want.shape}, rel_l2 {rel:.2e}")
-        except Exception as e:  # noqa: BLE001
-            problems.append(f"{type(e).__name__}: {str(e)[:400]}")
-        print(f"{'FAIL' if problems else 'PASS'} {name} {form}: "
-              f"{'; '.join(problems) or 'raised, matches float64'}")
-        failures += bool(problems)
+        check(f"{name} {form}", model, form, inputs, want, expected)
 
 # Exports of torch.onnx.export (the TorchScript exporter) of torch modules.
 import io  # noqa: E402
@@ -85,36 +91,14 @@ for name in ("seed_003_self_attention", "mha_self", "sdpa_causal", "seed_004_mas
     torch.manual_seed(int(rng.integers(1 << 30)))
     module = model.build().eval()
     inputs = model.inputs(g)
-    count += 1
-    problems = []
-    try:
-        buf = io.BytesIO()
-        torch.onnx.export(module, tuple(inputs), buf, dynamo=False, opset_version=17)
-        proto = onnx.shape_inference.infer_shapes(onnx.load_from_string(buf.getvalue()))
-        ir = import_onnx(proto)
-        n = run(["attn-opt", "--attn-raise"], input=ir).count("attn.sdpa")
-        if n != 1:
-            problems.append(f"{n} attn.sdpa, expected 1")
-        with torch.no_grad():
-            want = module.double()(*[x.double() if x.is_floating_point() else x for x in inputs]).numpy()
-        with tempfile.TemporaryDirectory() as tmp:
-            src = os.path.join(tmp, "m.mlir")
-            with open(src, "w") as f:
-                f.write(ir)
-            cmd = ["attn-run", src, "--pipeline=cpu", f"--output={tmp}/o.npy"]
-            for i, x in enumerate(inputs):
-                np.save(f"{tmp}/in{i}.npy", x.numpy() if not x.is_floating_point() else x.float().numpy())
-                cmd.append(f"--input={tmp}/in{i}.npy")
-            run(cmd)
-            got = np.load(f"{tmp}/o.npy").astype(np.float64)
-        rel = np.linalg.norm(got - want) / np.linalg.norm(want)
-        if got.shape != want.shape or not rel <= 1e-5:
-            problems.append(f"shape {got.shape} vs {want.shape}, rel_l2 {rel:.2e}")
-    except Exception as e:  # noqa: BLE001
-        problems.append(f"{type(e).__name__}: {str(e)[:400]}")
-    print(f"{'FAIL' if problems else 'PASS'} torch.onnx.export {name}: "
-          f"{'; '.join(problems) or 'raised, matches float64'}")
-    failures += bool(problems)
+    buf = io.BytesIO()
+    torch.onnx.export(module, tuple(inputs), buf, dynamo=False, opset_version=17)
+    proto = onnx.shape_inference.infer_shapes(onnx.load_from_string(buf.getvalue()))
+    with torch.no_grad():
+        want = module.double()(*[x.double() if x.is_floating_point() else x
+                                 for x in inputs]).numpy()
+    arrays = [x.float().numpy() if x.is_floating_point() else x.numpy() for x in inputs]
+    check(f"torch.onnx.export {name}", proto, "linalg-on-tensors", arrays, want, 1)
 
 print(f"{count - failures} passed, {failures} failed")
 sys.exit(1 if failures or not count else 0)

@@ -52,7 +52,12 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Parallel dims of what is left (elementwise ops, reductions) become
+  // scf.parallel, which the OpenMP lowering spreads over the threads.
+  if (parallel)
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
 
   if (parallel) {
@@ -108,8 +113,12 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   AttnTileProjectionsPassOptions projectionOptions;
   projectionOptions.vectorWidth = options.vectorWidth;
   pm.addPass(createAttnTileProjectionsPass(projectionOptions));
-  // Stages that did not fuse, and the projections.
+  // Stages that did not fuse, then every contraction left in linalg
+  // (projections written upstream, unfused scores) on the matmul kernel.
   pm.addPass(createConvertAttnToLinalgPass());
+  AttnTileContractionsPassOptions contractionOptions;
+  contractionOptions.vectorWidth = options.vectorWidth;
+  pm.addPass(createAttnTileContractionsPass(contractionOptions));
   buildLoopsToLLVMPipeline(pm, /*parallel=*/true, options.threads);
 }
 

@@ -33,6 +33,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #ifndef ATTN_MLIR_LIB_DIR
 #define ATTN_MLIR_LIB_DIR "/usr/lib/llvm-22/lib"
@@ -373,6 +376,14 @@ Executor::create(ModuleOp module, StringRef entryName,
   std::call_once(initTargets, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+#ifdef __GLIBC__
+    // Compiled functions allocate their intermediates (megabytes each) per
+    // call. glibc serves such blocks with fresh mmaps and unmaps them on
+    // free, so every call would page-fault all of them in again; keep them
+    // on the heap and let freed memory be reused instead.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   });
 
   Expected<func::FuncOp> entryOrErr = findEntry(module, entryName);

@@ -1,14 +1,14 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-tile-projections{vector-width=8}))" -split-input-file | FileCheck %s
 
-// The weight is packed as Wt[k][n] (n padded to 16), then parallel tiles of
+// The weight is packed as Wt[n tile][k][16], then parallel tiles of
 // 6 rows x 2 vectors accumulate 12 FMAs per k; D = 16 is whole vectors, so
 // results are stored as vectors straight into [B, H, S, D].
 // CHECK-LABEL: func.func @project_bias(
-// CHECK:         %[[WT:.+]] = memref.alloc(%{{.*}}) : memref<?x64xf32>
+// CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x4x16x16xf32>
+// CHECK:         %[[WT:.+]] = memref.alloc(%{{.*}}) : memref<1x4x?x16xf32>
 // CHECK:         scf.parallel
 // CHECK:           memref.store {{.*}}, %[[WT]]
-// CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x4x16x16xf32>
-// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %c4{{.*}})
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%{{.*}}, %c4{{.*}}, %{{.*}})
 // CHECK:           scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-12:    vector.fma
 // CHECK:           vector.store {{.*}}, %[[OUT]]

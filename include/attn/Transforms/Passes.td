@@ -190,6 +190,37 @@ def AttnTileProjectionsPass : Pass<"attn-tile-projections"> {
   ];
 }
 
+def AttnTileContractionsPass : Pass<"attn-tile-contractions"> {
+  let summary = "Lower linalg contractions to tiled, vectorized, parallel CPU "
+                "matmuls";
+  let description = [{
+    Gives the projections' kernel to the contractions frontends leave around
+    attention (and anywhere else): `linalg.matmul`, `linalg.batch_matmul`,
+    their transposed-operand forms and contraction `linalg.generic`s with
+    float operands. Each is viewed as
+    `C(t, m, n) = C0 + sum_k A(t, m, k) B(t, k, n)`, with `t` the batch
+    dims, `m` the M dims (several are linearized), one N dim and the K dims
+    as nested loops. B is packed per batch (once when there is no batch) as
+    `[K, N]` f32 with N padded to whole tiles; `scf.parallel` tasks compute
+    tiles of 6 rows x 2 vectors with 12 vector accumulators, reading A and
+    writing C through their indexing maps, so transposed layouts cost no
+    copies. The result is `C0` plus the sums, accumulated in f32; an
+    all-zero `C0` (a `linalg.fill` of 0) is not read.
+
+    Contractions with several N dims, integer operands or broadcast operands
+    are left as they are.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes per vector (0: the host's widest)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
   let summary = "Expand exp and tanh into vectorizable polynomials";
   let description = [{

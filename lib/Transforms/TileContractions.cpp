@@ -1,0 +1,279 @@
+//===- TileContractions.cpp - linalg contractions as tiled matmuls -*- C++ -*-//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Frontends leave the projections around attention (and everything else that
+// is a matmul) as linalg contractions: linalg.matmul, batch_matmul, their
+// transposed-operand forms and contraction generics. This pass gives them the
+// kernel of the projections (TiledMatmul.h) by viewing any contraction as
+//
+//   C(t, m, n) = C0 + sum_k A(t, m, k) B(t, k, n)
+//
+// with t the linearized batch dims, m the linearized M dims, and k the K dims
+// iterated as nested loops; operands are read through their indexing maps, so
+// transposed layouts need no copies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TiledMatmul.h"
+#include "attn/Transforms/Passes.h"
+#include "attn/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir {
+namespace attn {
+#define GEN_PASS_DEF_ATTNTILECONTRACTIONSPASS
+#include "attn/Transforms/Passes.h.inc"
+} // namespace attn
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// A contraction as the kernel sees it: inputs read through copies,
+/// transposes and broadcasts (so that a weight broadcast over the batch is
+/// read once, and the dims it was broadcast along become M dims).
+struct Contraction {
+  linalg::LinalgOp op;
+  Value lhs, rhs;
+  SmallVector<AffineMap> maps;
+  linalg::ContractionDimensions dims;
+};
+
+/// If `v` is a pure copy of another tensor (linalg.transpose, broadcast,
+/// copy, or a generic yielding its input), returns that tensor and composes
+/// `map` (from loops to `v`'s indices) into one to its indices.
+Value lookThroughCopy(Value v, AffineMap &map) {
+  while (auto copy = v.getDefiningOp<linalg::LinalgOp>()) {
+    if (copy.getNumDpsInputs() != 1 || copy.getNumDpsInits() != 1 ||
+        copy.getNumReductionLoops() != 0 || !copy.hasPureTensorSemantics())
+      return v;
+    Block *body = copy.getBlock();
+    auto yield = cast<linalg::YieldOp>(body->getTerminator());
+    if (body->getOperations().size() != 1 ||
+        yield.getOperand(0) != body->getArgument(0))
+      return v;
+    AffineMap in = copy.getIndexingMapsArray()[0];
+    AffineMap out = copy.getIndexingMapsArray()[1];
+    if (!out.isPermutation())
+      return v;
+    map = in.compose(inversePermutation(out)).compose(map);
+    v = copy.getDpsInputs()[0];
+  }
+  return v;
+}
+
+/// The contractions this pass takes: float operands, one N dim, and every
+/// loop a batch, M, N or K dim read through a permutation.
+FailureOr<Contraction> matchContraction(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+    return failure();
+  Contraction c;
+  c.op = op;
+  c.maps = op.getIndexingMapsArray();
+  c.lhs = lookThroughCopy(op.getDpsInputs()[0], c.maps[0]);
+  c.rhs = lookThroughCopy(op.getDpsInputs()[1], c.maps[1]);
+  SmallVector<Value, 3> operands = {c.lhs, c.rhs, op.getDpsInits()[0]};
+  for (auto [v, map] : llvm::zip(operands, c.maps)) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || !isa<FloatType>(type.getElementType()) ||
+        !map.isProjectedPermutation(/*allowZeroInResults=*/false))
+      return failure();
+  }
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(c.maps);
+  if (failed(dims) || dims->n.size() != 1 || dims->m.empty() ||
+      dims->k.empty() ||
+      dims->batch.size() + dims->m.size() + dims->n.size() + dims->k.size() !=
+          op.getNumLoops())
+    return failure();
+  c.dims = *dims;
+  return c;
+}
+
+/// True when `init` is all zeros, so the sums need not be added to it.
+bool isZeroInit(Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs().front(), m_AnyZeroFloat());
+  return matchPattern(init, m_AnyZeroFloat());
+}
+
+class ContractionLowering {
+public:
+  ContractionLowering(OpBuilder &b, const Contraction &c, int64_t w)
+      : b(b), loc(c.op->getLoc()), op(c.op), dims(c.dims), maps(c.maps),
+        lhsTensor(c.lhs), rhsTensor(c.rhs), w(w) {}
+
+  Value build();
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value toBuffer(Value t) {
+    auto type = cast<RankedTensorType>(t.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
+        /*read_only=*/true);
+  }
+  Value product(ArrayRef<unsigned> loops) {
+    if (loops.empty())
+      return idx(1);
+    Value p = extents[loops.front()];
+    for (unsigned d : loops.drop_front())
+      p = arith::MulIOp::create(b, loc, p, extents[d]);
+    return p;
+  }
+  /// Sets ivs[loops...] from their row-major linearization `linear`.
+  void delinearize(Value linear, ArrayRef<unsigned> loops,
+                   MutableArrayRef<Value> ivs) {
+    for (unsigned i = loops.size(); i-- > 0;) {
+      if (i == 0) {
+        ivs[loops[i]] = linear;
+        break;
+      }
+      ivs[loops[i]] = arith::RemUIOp::create(b, loc, linear, extents[loops[i]]);
+      linear = arith::DivUIOp::create(b, loc, linear, extents[loops[i]]);
+    }
+  }
+  /// Indices of operand `i` at loop indices `ivs`.
+  SmallVector<Value> at(unsigned i, ArrayRef<Value> ivs) {
+    SmallVector<Value> indices;
+    for (AffineExpr e : maps[i].getResults())
+      indices.push_back(ivs[cast<AffineDimExpr>(e).getPosition()]);
+    return indices;
+  }
+
+  OpBuilder &b;
+  Location loc;
+  linalg::LinalgOp op;
+  const linalg::ContractionDimensions &dims;
+  ArrayRef<AffineMap> maps;
+  Value lhsTensor, rhsTensor;
+  int64_t w;
+  SmallVector<Value> extents;
+};
+
+} // namespace
+
+Value ContractionLowering::build() {
+  for (Range range : op.createLoopRanges(b, loc))
+    extents.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
+  Value lhs = toBuffer(lhsTensor);
+  Value rhs = toBuffer(rhsTensor);
+  Value init = op.getDpsInits()[0];
+  auto resultType = cast<RankedTensorType>(init.getType());
+  Type outElt = resultType.getElementType();
+  SmallVector<Value> dynSizes;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    if (resultType.isDynamicDim(i))
+      dynSizes.push_back(tensor::DimOp::create(b, loc, init, i));
+  Value out = memref::AllocOp::create(
+      b, loc, MemRefType::get(resultType.getShape(), outElt), dynSizes);
+  bool accumulate = !isZeroInit(init);
+  if (accumulate)
+    memref::CopyOp::create(b, loc, toBuffer(init), out);
+  unsigned nDim = dims.n.front();
+
+  TiledMatmul mm;
+  mm.vectorWidth = w;
+  mm.problems = product(dims.batch);
+  mm.rows = product(dims.m);
+  mm.cols = extents[nDim];
+  for (unsigned d : dims.k)
+    mm.depth.push_back(extents[d]);
+  mm.sharedB = dims.batch.empty();
+  auto rowIndices = [&](OpBuilder &, Location, Value t, Value row) {
+    SmallVector<Value> ivs(op.getNumLoops());
+    delinearize(t, dims.batch, ivs);
+    delinearize(row, dims.m, ivs);
+    return ivs;
+  };
+  mm.rowIndices = rowIndices;
+  auto loadA = [&](OpBuilder &, Location, ArrayRef<Value> row, ValueRange k) {
+    SmallVector<Value> ivs(row);
+    for (auto [d, iv] : llvm::zip_equal(dims.k, k))
+      ivs[d] = iv;
+    return memref::LoadOp::create(b, loc, lhs, at(0, ivs)).getResult();
+  };
+  mm.loadA = loadA;
+  auto loadB = [&](OpBuilder &, Location, Value t, Value k, Value n) {
+    SmallVector<Value> ivs(op.getNumLoops());
+    delinearize(t, dims.batch, ivs);
+    delinearize(k, dims.k, ivs);
+    ivs[nDim] = n;
+    return memref::LoadOp::create(b, loc, rhs, at(1, ivs)).getResult();
+  };
+  mm.loadB = loadB;
+  auto store = [&](OpBuilder &, Location, ArrayRef<Value> row, Value n, Value v,
+                   Value mask) {
+    SmallVector<Value> ivs(row);
+    ivs[nDim] = n;
+    SmallVector<Value> indices = at(2, ivs);
+    auto vecType = dyn_cast<VectorType>(v.getType());
+    Type outType = vecType ? Type(VectorType::get({w}, outElt)) : outElt;
+    if (accumulate) {
+      Value c0;
+      if (!vecType)
+        c0 = memref::LoadOp::create(b, loc, out, indices);
+      else if (mask)
+        c0 = vector::MaskedLoadOp::create(
+            b, loc, outType, out, indices, mask,
+            arith::ConstantOp::create(b, loc, b.getZeroAttr(outType)));
+      else
+        c0 = vector::LoadOp::create(b, loc, outType, out, indices);
+      if (outElt != b.getF32Type())
+        c0 = arith::ExtFOp::create(b, loc, v.getType(), c0);
+      v = arith::AddFOp::create(b, loc, v, c0);
+    }
+    if (outElt != b.getF32Type())
+      v = arith::TruncFOp::create(b, loc, outType, v);
+    if (!vecType)
+      memref::StoreOp::create(b, loc, v, out, indices);
+    else if (mask)
+      vector::MaskedStoreOp::create(b, loc, out, indices, mask, v);
+    else
+      vector::StoreOp::create(b, loc, v, out, indices);
+  };
+  mm.store = store;
+  // Whole vectors only where N is the result's innermost (contiguous) dim.
+  mm.vectorStores =
+      cast<AffineDimExpr>(maps[2].getResults().back()).getPosition() == nDim;
+  emitTiledMatmul(b, loc, mm);
+  return bufferization::ToTensorOp::create(b, loc, resultType, out,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
+}
+
+namespace {
+struct AttnTileContractionsPass
+    : attn::impl::AttnTileContractionsPassBase<AttnTileContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    int64_t width = vectorWidth > 0 ? vectorWidth : getHostVectorWidth();
+    SmallVector<Contraction> work;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      FailureOr<Contraction> c = matchContraction(op);
+      if (succeeded(c))
+        work.push_back(*c);
+    });
+    for (Contraction &c : work) {
+      OpBuilder b(c.op);
+      Value result = ContractionLowering(b, c, width).build();
+      c.op->getResult(0).replaceAllUsesWith(result);
+      c.op->erase();
+    }
+  }
+};
+} // namespace

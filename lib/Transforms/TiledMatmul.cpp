@@ -1,0 +1,303 @@
+//===- TiledMatmul.cpp - register-blocked CPU matmul kernel -----*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TiledMatmul.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// Rows per register tile: 6 x 2 accumulators plus 2 loads and a broadcast
+/// fit AVX2's 16 registers.
+constexpr int64_t kRows = 6;
+/// Vectors of columns per register tile.
+constexpr int64_t kColVectors = 2;
+
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc, const TiledMatmul &spec)
+      : b(b), loc(loc), s(spec), w(spec.vectorWidth) {
+    f32 = b.getF32Type();
+    vecType = VectorType::get({w}, f32);
+  }
+
+  void emit();
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value toF32(Value v) {
+    if (v.getType() == f32)
+      return v;
+    return arith::ExtFOp::create(b, loc, f32, v);
+  }
+  void loop(Value n, function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, idx(0), n, idx(1), ValueRange{},
+                       [&](OpBuilder &, Location, Value i, ValueRange) {
+                         body(i);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+  /// `n`-th column of the padded range as an in-range scalar, or 0.
+  Value padded(Value j, function_ref<Value(Value)> load) {
+    Value lastCol = arith::SubIOp::create(b, loc, s.cols, idx(1));
+    Value x = toF32(load(arith::MinSIOp::create(b, loc, j, lastCol)));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    return arith::SelectOp::create(b, loc, lt(j, s.cols), x, zero);
+  }
+  /// Nested depth loops carrying `init`; `body` gets the loop indices.
+  ValueRange
+  depthLoops(ValueRange init,
+             function_ref<SmallVector<Value>(ValueRange, ValueRange)> body,
+             SmallVector<Value> ivs = {}) {
+    size_t level = ivs.size();
+    auto forOp = scf::ForOp::create(
+        b, loc, idx(0), s.depth[level], idx(1), init,
+        [&](OpBuilder &, Location, Value iv, ValueRange acc) {
+          SmallVector<Value> inner = ivs;
+          inner.push_back(iv);
+          if (level + 1 == s.depth.size())
+            scf::YieldOp::create(b, loc, body(inner, acc));
+          else
+            scf::YieldOp::create(b, loc, depthLoops(acc, body, inner));
+        });
+    return forOp.getResults();
+  }
+
+  /// Per-row values of the rows of tile `rowTile` of problem `t`; rows past
+  /// the end repeat the last one (computed, never stored).
+  SmallVector<SmallVector<Value>> tileRows(Value t, Value rowTile);
+  /// Row-major linearization of the depth loop indices.
+  Value linearK(ValueRange kIvs);
+  void tile(ValueRange ivs);
+
+  OpBuilder &b;
+  Location loc;
+  const TiledMatmul &s;
+  int64_t w;
+  Type f32;
+  VectorType vecType;
+  Value packed, packedA, biasPad, depth, nPad;
+};
+
+} // namespace
+
+void Emitter::emit() {
+  int64_t tileN = kColVectors * w;
+  std::optional<int64_t> staticCols = getConstantIntValue(s.cols);
+  int64_t staticTiles =
+      staticCols ? llvm::divideCeil(*staticCols, tileN) : ShapedType::kDynamic;
+  depth = s.depth.front();
+  for (Value d : ArrayRef(s.depth).drop_front())
+    depth = mul(depth, d);
+  nPad = staticCols
+             ? idx(staticTiles * tileN)
+             : mul(arith::CeilDivUIOp::create(b, loc, s.cols, idx(tileN)),
+                   idx(tileN));
+
+  // Bp[t][j][k][c] = B(t, k, j*2W + c) in f32, zero past N: each column
+  // tile's strip is contiguous, and filled in an order that reads B along
+  // rows of 2W columns whichever of k or n is B's contiguous dim.
+  Value packs = s.sharedB ? idx(1) : s.problems;
+  Value colTiles = staticCols
+                       ? idx(staticTiles)
+                       : arith::DivUIOp::create(b, loc, nPad, idx(tileN));
+  SmallVector<Value> packDynSizes;
+  if (!s.sharedB)
+    packDynSizes.push_back(packs);
+  if (!staticCols)
+    packDynSizes.push_back(colTiles);
+  packDynSizes.push_back(depth);
+  packed = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({s.sharedB ? 1 : ShapedType::kDynamic, staticTiles,
+                       ShapedType::kDynamic, tileN},
+                      f32),
+      packDynSizes);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0)}, ValueRange{packs, colTiles},
+      ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
+        Value n0 = mul(ivs[1], idx(tileN));
+        loop(depth, [&](Value k) {
+          for (int64_t c = 0; c < tileN; ++c) {
+            Value x = padded(add(n0, idx(c)), [&](Value n) {
+              return s.loadB(b, loc, ivs[0], k, n);
+            });
+            memref::StoreOp::create(b, loc, x, packed,
+                                    ValueRange{ivs[0], ivs[1], k, idx(c)});
+          }
+        });
+      });
+  if (s.loadBias) {
+    biasPad = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get(
+            {staticCols ? staticTiles * tileN : ShapedType::kDynamic}, f32),
+        staticCols ? ValueRange{} : ValueRange{nPad});
+    loop(nPad, [&](Value j) {
+      Value x = padded(j, [&](Value n) { return s.loadBias(b, loc, n); });
+      memref::StoreOp::create(b, loc, x, biasPad, ValueRange{j});
+    });
+  }
+
+  // Ap[t][i][k][r] = A(t, i*6 + r, k) in f32: a tile's broadcasts are one
+  // sequential stream (rows of A a power of two apart would share cache
+  // sets), and f16/bf16 are widened once rather than once per column tile.
+  Value rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(kRows));
+  packedA = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                       ShapedType::kDynamic, kRows},
+                      f32),
+      ValueRange{s.problems, rowTiles, depth});
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0)}, ValueRange{s.problems, rowTiles},
+      ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
+        SmallVector<SmallVector<Value>> rows = tileRows(ivs[0], ivs[1]);
+        depthLoops(ValueRange{}, [&](ValueRange kIvs, ValueRange) {
+          Value kk = linearK(kIvs);
+          for (int64_t r = 0; r < kRows; ++r)
+            memref::StoreOp::create(
+                b, loc, toF32(s.loadA(b, loc, rows[r], kIvs)), packedA,
+                ValueRange{ivs[0], ivs[1], kk, idx(r)});
+          return SmallVector<Value>{};
+        });
+      });
+
+  // Column tiles outside row tiles: a thread's consecutive tasks share a
+  // strip of Bp (2W x K, in L1/L2) while rows of Ap stream past it.
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0), idx(0)},
+      ValueRange{s.problems, colTiles, rowTiles},
+      ValueRange{idx(1), idx(1), idx(1)},
+      [&](OpBuilder &, Location, ValueRange ivs) { tile(ivs); });
+  // The buffer deallocation pipeline frees the packed operands.
+}
+
+SmallVector<SmallVector<Value>> Emitter::tileRows(Value t, Value rowTile) {
+  Value m0 = mul(rowTile, idx(kRows));
+  Value lastRow = arith::SubIOp::create(b, loc, s.rows, idx(1));
+  SmallVector<SmallVector<Value>> rows;
+  for (int64_t r = 0; r < kRows; ++r)
+    rows.push_back(s.rowIndices(
+        b, loc, t, arith::MinSIOp::create(b, loc, add(m0, idx(r)), lastRow)));
+  return rows;
+}
+
+Value Emitter::linearK(ValueRange kIvs) {
+  Value kk = kIvs.front();
+  for (auto [iv, extent] :
+       llvm::zip(kIvs.drop_front(), ArrayRef(s.depth).drop_front()))
+    kk = add(mul(kk, extent), iv);
+  return kk;
+}
+
+void Emitter::tile(ValueRange ivs) {
+  Value t = ivs[0];
+  Value colTile = ivs[1];
+  Value rowTile = ivs[2];
+  Value n0 = mul(colTile, idx(kColVectors * w));
+  Value m0 = mul(rowTile, idx(kRows));
+  Value packIdx = s.sharedB ? idx(0) : t;
+
+  // acc[r][c] += Ap[t][rowTile][k][r] * Bp[t][colTile][k][c*W].
+  auto step = [&](Value kk, ValueRange acc) {
+    SmallVector<Value> bv;
+    for (int64_t c = 0; c < kColVectors; ++c)
+      bv.push_back(
+          vector::LoadOp::create(b, loc, vecType, packed,
+                                 ValueRange{packIdx, colTile, kk, idx(c * w)}));
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < kRows; ++r) {
+      Value a = vector::BroadcastOp::create(
+          b, loc, vecType,
+          memref::LoadOp::create(b, loc, packedA,
+                                 ValueRange{t, rowTile, kk, idx(r)}));
+      for (int64_t c = 0; c < kColVectors; ++c)
+        next.push_back(
+            vector::FMAOp::create(b, loc, a, bv[c], acc[r * kColVectors + c]));
+    }
+    return next;
+  };
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0)));
+  SmallVector<Value> init(kRows * kColVectors, zeros);
+  auto kLoop =
+      scf::ForOp::create(b, loc, idx(0), depth, idx(1), init,
+                         [&](OpBuilder &, Location, Value kk, ValueRange a) {
+                           scf::YieldOp::create(b, loc, step(kk, a));
+                         });
+  SmallVector<Value> acc(kLoop.getResults());
+  SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
+
+  // Epilogue: bias, then whole vectors or lanes into the caller's layout.
+  for (int64_t r = 0; r < kRows; ++r) {
+    scf::IfOp::create(
+        b, loc, lt(add(m0, idx(r)), s.rows), [&](OpBuilder &, Location) {
+          for (int64_t c = 0; c < kColVectors; ++c) {
+            Value col = add(n0, idx(c * w));
+            Value v = acc[r * kColVectors + c];
+            if (biasPad)
+              v = arith::AddFOp::create(
+                  b, loc, v,
+                  vector::LoadOp::create(b, loc, vecType, biasPad,
+                                         ValueRange{col}));
+            if (!s.vectorStores) {
+              // Lane by lane, where the caller's layout is not contiguous.
+              for (int64_t lane = 0; lane < w; ++lane) {
+                Value nn = add(col, idx(lane));
+                scf::IfOp::create(
+                    b, loc, lt(nn, s.cols), [&](OpBuilder &, Location) {
+                      s.store(b, loc, rows[r], nn,
+                              vector::ExtractOp::create(b, loc, v, lane),
+                              Value());
+                      scf::YieldOp::create(b, loc);
+                    });
+              }
+              continue;
+            }
+            // With N a multiple of W, a vector is whole or entirely past
+            // the end; otherwise the last one is stored under a mask.
+            std::optional<int64_t> n = getConstantIntValue(s.cols);
+            if (n && *n % (kColVectors * w) == 0) {
+              s.store(b, loc, rows[r], col, v, Value());
+              continue;
+            }
+            if (n && *n % w == 0) {
+              scf::IfOp::create(b, loc, lt(col, s.cols),
+                                [&](OpBuilder &, Location) {
+                                  s.store(b, loc, rows[r], col, v, Value());
+                                  scf::YieldOp::create(b, loc);
+                                });
+              continue;
+            }
+            // create_mask clamps the count to [0, W].
+            Value mask = vector::CreateMaskOp::create(
+                b, loc, VectorType::get({w}, b.getI1Type()),
+                ValueRange{arith::SubIOp::create(b, loc, s.cols, col)});
+            s.store(b, loc, rows[r], col, v, mask);
+          }
+          scf::YieldOp::create(b, loc);
+        });
+  }
+}
+
+void mlir::attn::emitTiledMatmul(OpBuilder &b, Location loc,
+                                 const TiledMatmul &spec) {
+  assert(!spec.depth.empty() && "a matmul reduces over at least one loop");
+  Emitter(b, loc, spec).emit();
+}

@@ -1,0 +1,173 @@
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-tile-contractions{vector-width=8}))" -split-input-file | FileCheck %s
+
+// B is packed once as [1, column tiles, K, 16] and A as [1, row tiles, K, 6];
+// parallel tiles over (problem, column tile, row tile) accumulate 6 x 2
+// vectors per k. N = 37 is not a multiple of 8: vectors are stored under a
+// mask. The zero fill is never read.
+// CHECK-LABEL: func.func @matmul(
+// CHECK:         %[[OUT:.+]] = memref.alloc() : memref<13x37xf32>
+// CHECK:         %[[BP:.+]] = memref.alloc({{.*}}) : memref<1x3x?x16xf32>
+// CHECK:         scf.parallel
+// CHECK:           memref.store {{.*}}, %[[BP]]
+// CHECK:         %[[AP:.+]] = memref.alloc({{.*}}) : memref<?x?x?x6xf32>
+// CHECK:         scf.parallel
+// CHECK:           memref.store {{.*}}, %[[AP]]
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) =
+// CHECK:           scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-2:     vector.load %[[BP]]
+// CHECK:             memref.load %[[AP]]
+// CHECK-COUNT-12:    vector.fma
+// CHECK:           vector.create_mask
+// CHECK:           vector.maskedstore %[[OUT]]
+// CHECK-NOT:       memref.load %[[OUT]]
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT:     linalg.matmul
+func.func @matmul(%a: tensor<13x20xf32>, %b: tensor<20x37xf32>) -> tensor<13x37xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<13x37xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<13x37xf32>) -> tensor<13x37xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<13x20xf32>, tensor<20x37xf32>) outs(%f : tensor<13x37xf32>) -> tensor<13x37xf32>
+  return %r : tensor<13x37xf32>
+}
+
+// -----
+
+// A batch dim: B is packed per batch, and the problems are the outer
+// parallel dim. N = 32 is whole tiles: plain vector stores.
+// CHECK-LABEL: func.func @batch_matmul(
+// CHECK:         memref.alloc({{.*}}) : memref<?x2x?x16xf32>
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%c3{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:           vector.fma
+// CHECK-NOT:       vector.maskedstore
+// CHECK:           vector.store
+// CHECK-NOT:       vector.maskedstore
+// CHECK:         bufferization.to_tensor
+func.func @batch_matmul(%a: tensor<3x9x17xf32>, %b: tensor<3x17x32xf32>) -> tensor<3x9x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x9x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x9x32xf32>) -> tensor<3x9x32xf32>
+  %r = linalg.batch_matmul ins(%a, %b : tensor<3x9x17xf32>, tensor<3x17x32xf32>) outs(%f : tensor<3x9x32xf32>) -> tensor<3x9x32xf32>
+  return %r : tensor<3x9x32xf32>
+}
+
+// -----
+
+// x @ W^T with a [N, K] weight, read through the map: B is packed from
+// w[n, k] without a transpose, and (b, s) are delinearized from the row.
+// CHECK-LABEL: func.func @linear(
+// CHECK:         scf.parallel
+// CHECK:           memref.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<16x24xf32>
+// CHECK:         scf.parallel
+// CHECK:           arith.divui
+// CHECK:           arith.remui
+// CHECK:           memref.load %{{.*}} : memref<2x11x24xf32>
+// CHECK:         scf.parallel
+// CHECK:           vector.fma
+// CHECK:           vector.store {{.*}} : memref<2x11x16xf32>, vector<8xf32>
+#x = affine_map<(b, s, n, e) -> (b, s, e)>
+#w = affine_map<(b, s, n, e) -> (n, e)>
+#y = affine_map<(b, s, n, e) -> (b, s, n)>
+func.func @linear(%x: tensor<2x11x24xf32>, %w: tensor<16x24xf32>) -> tensor<2x11x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x11x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x11x16xf32>) -> tensor<2x11x16xf32>
+  %r = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x11x24xf32>, tensor<16x24xf32>) outs(%f : tensor<2x11x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x11x16xf32>
+  return %r : tensor<2x11x16xf32>
+}
+
+// -----
+
+// Two K dims are two nested loops when packing; the tiles run one loop
+// over the packed (h, d).
+// CHECK-LABEL: func.func @two_k_dims(
+// CHECK:         memref.alloc({{.*}}) : memref<1x1x?x16xf32>
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               memref.load %{{.*}} : memref<10x3x8xf32>
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK-COUNT-12:    vector.fma
+#a = affine_map<(m, n, h, d) -> (m, h, d)>
+#b = affine_map<(m, n, h, d) -> (n, h, d)>
+#c = affine_map<(m, n, h, d) -> (m, n)>
+func.func @two_k_dims(%a: tensor<10x3x8xf32>, %b: tensor<16x3x8xf32>) -> tensor<10x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<10x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<10x16xf32>) -> tensor<10x16xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%a, %b : tensor<10x3x8xf32>, tensor<16x3x8xf32>) outs(%f : tensor<10x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<10x16xf32>
+  return %r : tensor<10x16xf32>
+}
+
+// -----
+
+// A non-zero init is copied into the result and added to the sums; an f16
+// result is accumulated in f32 and truncated once.
+// CHECK-LABEL: func.func @accumulate_f16(
+// CHECK:         %[[OUT:.+]] = memref.alloc() : memref<6x16xf16>
+// CHECK:         memref.copy %{{.*}}, %[[OUT]]
+// CHECK:         vector.fma {{.*}} : vector<8xf32>
+// CHECK:         %[[C0:.+]] = vector.load %[[OUT]]{{.*}} : memref<6x16xf16>, vector<8xf16>
+// CHECK:         arith.extf %[[C0]] : vector<8xf16> to vector<8xf32>
+// CHECK:         arith.truncf {{.*}} : vector<8xf32> to vector<8xf16>
+// CHECK:         vector.store {{.*}}, %[[OUT]]
+func.func @accumulate_f16(%a: tensor<6x5xf16>, %b: tensor<5x16xf16>, %c: tensor<6x16xf16>) -> tensor<6x16xf16> {
+  %r = linalg.matmul ins(%a, %b : tensor<6x5xf16>, tensor<5x16xf16>) outs(%c : tensor<6x16xf16>) -> tensor<6x16xf16>
+  return %r : tensor<6x16xf16>
+}
+
+// -----
+
+// Dynamic sizes come from the operands (the result's from the init): the
+// column tiles and K of the
+// packed B are dynamic.
+// CHECK-LABEL: func.func @dynamic(
+// CHECK:         %[[F:.+]] = linalg.fill
+// CHECK:         tensor.dim %[[F]], %c0
+// CHECK:         memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?xf32>
+// CHECK:         memref.alloc({{.*}}) : memref<1x?x?x16xf32>
+// CHECK:         scf.parallel
+func.func @dynamic(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>, %init: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%init : tensor<?x?xf32>) -> tensor<?x?xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x?xf32>) outs(%f : tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+
+// -----
+
+// Left alone: integer operands, two N dims, and ops on buffers.
+// CHECK-LABEL: func.func @not_taken(
+// CHECK:         linalg.matmul {{.*}} tensor<4x8xi32>
+// CHECK:         linalg.generic
+// CHECK:         linalg.matmul {{.*}} memref<4x8xf32>
+// CHECK-NOT:     vector.fma
+#k = affine_map<(m, n, p, k) -> (m, k)>
+#knp = affine_map<(m, n, p, k) -> (k, n, p)>
+#mnp = affine_map<(m, n, p, k) -> (m, n, p)>
+func.func @not_taken(%ai: tensor<4x8xi32>, %bi: tensor<8x4xi32>, %ci: tensor<4x4xi32>,
+                     %a: tensor<5x8xf32>, %b: tensor<8x3x4xf32>, %c: tensor<5x3x4xf32>,
+                     %am: memref<4x8xf32>, %bm: memref<8x4xf32>, %cm: memref<4x4xf32>)
+    -> (tensor<4x4xi32>, tensor<5x3x4xf32>) {
+  %ri = linalg.matmul ins(%ai, %bi : tensor<4x8xi32>, tensor<8x4xi32>) outs(%ci : tensor<4x4xi32>) -> tensor<4x4xi32>
+  %r = linalg.generic {indexing_maps = [#k, #knp, #mnp], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%a, %b : tensor<5x8xf32>, tensor<8x3x4xf32>) outs(%c : tensor<5x3x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<5x3x4xf32>
+  linalg.matmul ins(%am, %bm : memref<4x8xf32>, memref<8x4xf32>) outs(%cm : memref<4x4xf32>)
+  return %ri, %r : tensor<4x4xi32>, tensor<5x3x4xf32>
+}

@@ -508,15 +508,18 @@ Executor::run(ArrayRef<const HostTensor *> args) {
     }
     size_t elt = getElementSize(sig.kind);
     char *dst = static_cast<char *>(out->getData());
-    // Strided copy, row by row of the innermost dim.
+    // Strided copy, one memcpy per run of the innermost dim when it is
+    // contiguous (the usual case), else element by element.
     int64_t n = out->getNumElements();
+    int64_t run = rank && strides[rank - 1] == 1 ? sizes[rank - 1] : 1;
+    int64_t outer = rank ? rank - (run > 1 ? 1 : 0) : 0;
     SmallVector<int64_t> idx(rank, 0);
-    for (int64_t linear = 0; linear < n; ++linear) {
+    for (int64_t linear = 0; run > 0 && linear < n; linear += run) {
       int64_t srcOffset = offset;
       for (int64_t d = 0; d < rank; ++d)
         srcOffset += idx[d] * strides[d];
-      std::memcpy(dst + linear * elt, aligned + srcOffset * elt, elt);
-      for (int64_t d = rank - 1; d >= 0; --d) {
+      std::memcpy(dst + linear * elt, aligned + srcOffset * elt, run * elt);
+      for (int64_t d = outer - 1; d >= 0; --d) {
         if (++idx[d] < sizes[d])
           break;
         idx[d] = 0;

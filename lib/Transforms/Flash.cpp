@@ -68,12 +68,17 @@ namespace {
 constexpr int64_t kAccumulators = 12;
 constexpr int64_t kQueryTile = 4;
 constexpr int64_t kValueVectors = 3;
+/// Query vectors per S^T register tile: wider blocks are done in slices, so
+/// that each broadcast K element still feeds several FMAs without the tile
+/// outgrowing the registers.
+constexpr int64_t kScoreQueryVectors = 4;
 
 /// Keys per S^T register tile: kAccumulators / QV, or the largest divisor of
 /// the key block below it.
 static int64_t getKeyTile(const FlashOptions &options) {
-  int64_t tile = std::max<int64_t>(1, kAccumulators * options.vectorWidth /
-                                          options.queryBlock);
+  int64_t tile = std::max<int64_t>(
+      1, kAccumulators / std::min(kScoreQueryVectors,
+                                  options.queryBlock / options.vectorWidth));
   while (options.keyBlock % tile)
     --tile;
   return tile;
@@ -310,28 +315,34 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
         SmallVector<Value> keys;
         for (int64_t r = 0; r < keyTile; ++r)
           keys.push_back(minIdx(add(add(j0, jj), idx(r)), lastKey));
-        SmallVector<Value> init(keyTile * qv, splat(0.0));
-        auto loop = scf::ForOp::create(
-            b, loc, idx(0), idx(d), idx(1), init,
-            [&](OpBuilder &, Location, Value dd, ValueRange acc) {
-              SmallVector<Value> qvec;
-              for (int64_t c = 0; c < qv; ++c)
-                qvec.push_back(vector::LoadOp::create(
-                    b, loc, vecType, qtBuf, ValueRange{dd, idx(c * w)}));
-              SmallVector<Value> kElems;
-              for (int64_t r = 0; r < keyTile; ++r)
-                kElems.push_back(
-                    kBlock
-                        ? memref::LoadOp::create(
-                              b, loc, kBlock, ValueRange{add(jj, idx(r)), dd})
-                              .getResult()
-                        : loadScalar(km, {bIdx, kvHead, keys[r], dd}));
-              scf::YieldOp::create(b, loc, fmaOuterProduct(kElems, qvec, acc));
-            });
-        for (int64_t r = 0; r < keyTile; ++r)
-          for (int64_t c = 0; c < qv; ++c)
-            vector::StoreOp::create(b, loc, loop.getResult(r * qv + c), p,
-                                    ValueRange{add(jj, idx(r)), idx(c * w)});
+        for (int64_t c0 = 0; c0 < qv; c0 += kScoreQueryVectors) {
+          int64_t vecs = std::min(kScoreQueryVectors, qv - c0);
+          SmallVector<Value> init(keyTile * vecs, splat(0.0));
+          auto loop = scf::ForOp::create(
+              b, loc, idx(0), idx(d), idx(1), init,
+              [&](OpBuilder &, Location, Value dd, ValueRange acc) {
+                SmallVector<Value> qvec;
+                for (int64_t c = 0; c < vecs; ++c)
+                  qvec.push_back(vector::LoadOp::create(
+                      b, loc, vecType, qtBuf,
+                      ValueRange{dd, idx((c0 + c) * w)}));
+                SmallVector<Value> kElems;
+                for (int64_t r = 0; r < keyTile; ++r)
+                  kElems.push_back(
+                      kBlock
+                          ? memref::LoadOp::create(
+                                b, loc, kBlock, ValueRange{add(jj, idx(r)), dd})
+                                .getResult()
+                          : loadScalar(km, {bIdx, kvHead, keys[r], dd}));
+                scf::YieldOp::create(b, loc,
+                                     fmaOuterProduct(kElems, qvec, acc));
+              });
+          for (int64_t r = 0; r < keyTile; ++r)
+            for (int64_t c = 0; c < vecs; ++c)
+              vector::StoreOp::create(
+                  b, loc, loop.getResult(r * vecs + c), p,
+                  ValueRange{add(jj, idx(r)), idx((c0 + c) * w)});
+        }
         scf::YieldOp::create(b, loc);
       });
 }

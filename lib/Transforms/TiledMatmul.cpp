@@ -22,6 +22,8 @@ namespace {
 constexpr int64_t kRows = 6;
 /// Vectors of columns per register tile.
 constexpr int64_t kColVectors = 2;
+/// Bytes of packed A rows a task works through (about half an L2).
+constexpr int64_t kBlockBytes = 256 * 1024;
 
 class Emitter {
 public:
@@ -83,7 +85,7 @@ private:
   SmallVector<SmallVector<Value>> tileRows(Value t, Value rowTile);
   /// Row-major linearization of the depth loop indices.
   Value linearK(ValueRange kIvs);
-  void tile(ValueRange ivs);
+  void tile(Value t, Value colTile, Value rowTile);
 
   OpBuilder &b;
   Location loc;
@@ -178,13 +180,25 @@ void Emitter::emit() {
         });
       });
 
-  // Column tiles outside row tiles: a thread's consecutive tasks share a
-  // strip of Bp (2W x K, in L1/L2) while rows of Ap stream past it.
+  // Tasks are (problem, block of row tiles, column tile), each running the
+  // block's row tiles against one strip of Bp (2W x K, kept in L1/L2). A
+  // block's panels of Ap fit in L2 (kBlockBytes), so they are reused across
+  // the column tiles of consecutive tasks instead of streaming from memory.
+  Value blockTiles = arith::MaxUIOp::create(
+      b, loc, idx(1),
+      arith::DivUIOp::create(b, loc, idx(kBlockBytes / (kRows * 4)), depth));
+  Value rowBlocks = arith::CeilDivUIOp::create(b, loc, rowTiles, blockTiles);
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
-      ValueRange{s.problems, colTiles, rowTiles},
+      ValueRange{s.problems, rowBlocks, colTiles},
       ValueRange{idx(1), idx(1), idx(1)},
-      [&](OpBuilder &, Location, ValueRange ivs) { tile(ivs); });
+      [&](OpBuilder &, Location, ValueRange ivs) {
+        Value first = mul(ivs[1], blockTiles);
+        Value last =
+            arith::MinUIOp::create(b, loc, add(first, blockTiles), rowTiles);
+        loop(arith::SubIOp::create(b, loc, last, first),
+             [&](Value i) { tile(ivs[0], ivs[2], add(first, i)); });
+      });
   // The buffer deallocation pipeline frees the packed operands.
 }
 
@@ -206,10 +220,7 @@ Value Emitter::linearK(ValueRange kIvs) {
   return kk;
 }
 
-void Emitter::tile(ValueRange ivs) {
-  Value t = ivs[0];
-  Value colTile = ivs[1];
-  Value rowTile = ivs[2];
+void Emitter::tile(Value t, Value colTile, Value rowTile) {
   Value n0 = mul(colTile, idx(kColVectors * w));
   Value m0 = mul(rowTile, idx(kRows));
   Value packIdx = s.sharedB ? idx(0) : t;

@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "lib"))
 sys.path.insert(0, HERE)
 import attn_mlir.torch as at  # noqa: E402
 from run import cpu_flags, cpu_name  # noqa: E402
+from timing import interleaved  # noqa: E402
 from torch_models import TorchMHA, TransformerMHA  # noqa: E402
 
 
@@ -45,21 +46,11 @@ class SelfTransformer(torch.nn.Module):
         return self.m(x, x, x)
 
 
-def best_time(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--runs", type=int, default=4)
     args = p.parse_args()
     threads = os.cpu_count()
     torch.set_num_threads(threads)
@@ -81,13 +72,12 @@ def main():
             got = f(x)
             err = (torch.linalg.vector_norm(got.double() - want) /
                    torch.linalg.vector_norm(want)).item()
-            eager = best_time(lambda: module(x), args.runs)
             inductor = torch.compile(module)
-            inductor(x)
             ind_err = (torch.linalg.vector_norm(inductor(x).double() - want) /
                        torch.linalg.vector_norm(want)).item()
-            t_ind = best_time(lambda: inductor(x), args.runs)
-            t_attn = best_time(lambda: f(x), args.runs)
+            times = interleaved({"attn": lambda: f(x), "eager": lambda: module(x),
+                                 "inductor": lambda: inductor(x)}, args.runs)
+            t_attn, eager, t_ind = (times[k][0] for k in ("attn", "eager", "inductor"))
         print(f.report())
         rows.append((name, t_attn, eager, t_ind, err, ind_err, compile_s))
         print(f"{name}: attn-mlir {t_attn*1e3:.1f} ms (rel err {err:.1e}, compile {compile_s:.1f} s), "
@@ -97,7 +87,7 @@ def main():
     print(f"{'module':32} {'attn-mlir':>10} {'eager':>10} {'inductor':>10} {'vs eager':>9} {'vs inductor':>12}")
     for name, ta, te, ti, *_ in rows:
         print(f"{name:32} {ta*1e3:9.1f}ms {te*1e3:9.1f}ms {ti*1e3:9.1f}ms {te/ta:8.2f}x {ti/ta:11.2f}x")
-    print("best of --runs; ratios > 1: attn-mlir is faster.")
+    print("median of --runs rounds of 3 calls per system; ratios > 1: attn-mlir is faster.")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ same module in PyTorch eager, measured in the same run.
 
 import argparse
 import os
-import time
+import sys
 
 import torch
 
@@ -17,6 +17,9 @@ import numpy as np
 
 import attn_mlir
 import attn_mlir.torch as at
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import interleaved  # noqa: E402
 
 
 def t2n(t):
@@ -102,16 +105,6 @@ class CrossAttention(torch.nn.Module):
         return self.out_proj((p @ v).transpose(1, 2).reshape(b, -1, self.h * self.d))
 
 
-def median_seconds(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -140,8 +133,8 @@ def main():
                 with torch.no_grad():
                     want = run_torch()
                     err = ((run_attn() - want).norm() / want.norm()).item()
-                    t_attn = median_seconds(run_attn, args.runs)
-                    t_torch = median_seconds(run_torch, args.runs)
+                    times = interleaved({"attn": run_attn, "torch": run_torch}, args.runs)
+                    t_attn, t_torch = times["attn"][0], times["torch"][0]
                 flops = (4 * 2 * args.batch * seq * d_model * d_model
                          + 2 * args.batch * heads * seq * seq * 2 * (d_model // heads))
                 rows.append((module, d_model, heads, seq, t_attn * 1e3,
@@ -195,8 +188,8 @@ def main():
                     want = run_torch().numpy()
                     got = run_attn().reshape(want.shape)
                     err = float(np.linalg.norm(got - want) / np.linalg.norm(want))
-                    t_attn = median_seconds(run_attn, args.runs)
-                    t_torch = median_seconds(run_torch, args.runs)
+                    times = interleaved({"attn": run_attn, "torch": run_torch}, args.runs)
+                    t_attn, t_torch = times["attn"][0], times["torch"][0]
                 rows.append((kind, d_model, heads if kind.startswith("004") else 1,
                              seq, t_attn * 1e3, t_torch * 1e3,
                              flops / t_attn / 1e9, flops / t_torch / 1e9,

@@ -122,6 +122,8 @@ public:
                                   " arrays, got " +
                                   std::to_string(args.size()));
     std::vector<HostTensor> inputs;
+    // Buffers passed without a copy stay requested until the call returns.
+    std::vector<py::buffer_info> views;
     for (size_t i = 0; i < args.size(); ++i) {
       py::buffer buffer = py::reinterpret_borrow<py::buffer>(args[i]);
       py::buffer_info info = buffer.request();
@@ -131,15 +133,9 @@ public:
             "array " + std::to_string(i) + " has element type " +
             getElementName(kind).str() + ", expected " + sigs[i].typeString);
       llvm::SmallVector<int64_t> shape(info.shape.begin(), info.shape.end());
-      auto tensor = HostTensor::allocate(kind, shape);
-      if (!tensor)
-        throw std::runtime_error(llvm::toString(tensor.takeError()));
-      // A dense row-major copy: one memcpy when the buffer is C-contiguous,
-      // else gathered element by element.
+      // C-contiguous buffers are passed as they are (the arrays stay alive
+      // in `args` for the call); others are gathered into a dense copy.
       size_t elt = getElementSize(kind);
-      int64_t n = tensor->getNumElements();
-      auto *dst = static_cast<char *>(tensor->getData());
-      const auto *src = static_cast<const char *>(info.ptr);
       bool contiguous = true;
       int64_t expected = static_cast<int64_t>(elt);
       for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
@@ -148,20 +144,26 @@ public:
         expected *= shape[d];
       }
       if (contiguous) {
-        std::memcpy(dst, src, n * elt);
-      } else {
-        llvm::SmallVector<int64_t> idx(shape.size(), 0);
-        for (int64_t e = 0; e < n; ++e) {
-          int64_t offset = 0;
-          for (size_t d = 0; d < shape.size(); ++d)
-            offset += idx[d] * info.strides[d];
-          std::memcpy(dst + e * elt, src + offset, elt);
-          for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0;
-               --d) {
-            if (++idx[d] < shape[d])
-              break;
-            idx[d] = 0;
-          }
+        inputs.push_back(HostTensor::view(kind, shape, info.ptr));
+        views.push_back(std::move(info));
+        continue;
+      }
+      auto tensor = HostTensor::allocate(kind, shape);
+      if (!tensor)
+        throw std::runtime_error(llvm::toString(tensor.takeError()));
+      int64_t n = tensor->getNumElements();
+      auto *dst = static_cast<char *>(tensor->getData());
+      const auto *src = static_cast<const char *>(info.ptr);
+      llvm::SmallVector<int64_t> idx(shape.size(), 0);
+      for (int64_t e = 0; e < n; ++e) {
+        int64_t offset = 0;
+        for (size_t d = 0; d < shape.size(); ++d)
+          offset += idx[d] * info.strides[d];
+        std::memcpy(dst + e * elt, src + offset, elt);
+        for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+          if (++idx[d] < shape[d])
+            break;
+          idx[d] = 0;
         }
       }
       inputs.push_back(std::move(*tensor));

@@ -413,7 +413,10 @@ Executor::create(ModuleOp module, StringRef entryName,
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.sharedLibPaths = libs;
   engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
+  // ATTN_MLIR_PERF=1 names the JIT-compiled functions for `perf record -k 1`
+  // and `perf inject --jit` (docs/performance.md).
+  engineOptions.enablePerfNotificationListener =
+      std::getenv("ATTN_MLIR_PERF") != nullptr;
   Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(*lowered, engineOptions);
   if (!engine) {

@@ -140,7 +140,22 @@ uint16_t attn::floatToHalf(float value) {
 // HostTensor
 //===----------------------------------------------------------------------===//
 
-void HostTensor::FreeDeleter::operator()(void *p) const { std::free(p); }
+void HostTensorDeleter::operator()(void *p) const {
+  if (owning)
+    std::free(p);
+}
+
+HostTensor HostTensor::view(ElementKind kind, llvm::ArrayRef<int64_t> shape,
+                            void *data) {
+  HostTensor t;
+  t.kind = kind;
+  t.shape.assign(shape.begin(), shape.end());
+  t.numElements = 1;
+  for (int64_t d : shape)
+    t.numElements *= d;
+  t.data = std::unique_ptr<void, HostTensorDeleter>(data, {false});
+  return t;
+}
 
 Expected<HostTensor> HostTensor::allocate(ElementKind kind,
                                           llvm::ArrayRef<int64_t> shape) {

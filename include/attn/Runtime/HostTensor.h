@@ -43,6 +43,12 @@ float bfloat16ToFloat(uint16_t bits);
 uint16_t floatToHalf(float value);
 uint16_t floatToBFloat16(float value);
 
+/// Frees a HostTensor's data unless the tensor is a view.
+struct HostTensorDeleter {
+  bool owning = true;
+  void operator()(void *p) const;
+};
+
 /// A dense, row-major, 64-byte aligned host tensor.
 class HostTensor {
 public:
@@ -50,6 +56,11 @@ public:
   /// or the allocation fails.
   static llvm::Expected<HostTensor> allocate(ElementKind kind,
                                              llvm::ArrayRef<int64_t> shape);
+  /// A tensor over the caller's dense row-major `data`, which must outlive
+  /// it (inputs passed without a copy; compiled functions never write their
+  /// inputs).
+  static HostTensor view(ElementKind kind, llvm::ArrayRef<int64_t> shape,
+                         void *data);
 
   ElementKind getKind() const { return kind; }
   llvm::ArrayRef<int64_t> getShape() const { return shape; }
@@ -67,13 +78,10 @@ public:
   std::string describe() const;
 
 private:
-  struct FreeDeleter {
-    void operator()(void *p) const;
-  };
   ElementKind kind = ElementKind::F32;
   llvm::SmallVector<int64_t> shape;
   int64_t numElements = 0;
-  std::unique_ptr<void, FreeDeleter> data;
+  std::unique_ptr<void, HostTensorDeleter> data;
 };
 
 /// Reads a `.npy` file.

@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""attn-mlir's cpu pipeline beside the CPU attention a user could pick
+instead, all measured in this run on the same inputs:
+
+  attn-mlir      attn.sdpa through the cpu pipeline (attn_mlir.compile)
+  torch          torch.nn.functional.scaled_dot_product_attention, eager
+  torch.compile  the same function under torch.compile (inductor)
+  openvino       opset-13 ScaledDotProductAttention compiled for CPU
+  onnxruntime    the opset-23 Attention op, CPU execution provider
+  jax            jax.nn.dot_product_attention under jit
+  iree           the torch SDPA exported by iree-turbine, llvm-cpu, host CPU
+
+Setup once (a virtual environment of this benchmark's own), then run:
+
+  bench/peers/setup.sh
+  PYTHONPATH=build/python bench/peers/.venv/bin/python bench/peers/run.py
+
+Every system's output is checked against a float64 NumPy oracle on the same
+inputs before it is timed; one that computes something else is reported,
+not timed. Each thread count runs in fresh processes (JAX reads its thread
+settings at import); torch.compile and IREE run in processes of their own. GFLOP/s count 4*B*H*D per kept (query, key) pair: half
+of the square under causal masking, the window under a sliding window.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+SYSTEMS = ["attn-mlir", "torch", "torch.compile", "openvino", "onnxruntime",
+           "jax", "iree"]
+TOLERANCE = {"f32": 2e-3, "bf16": 4e-2}
+
+
+class Problem:
+    def __init__(self, b, h, hkv, sq, sk, d, causal=False, window=None,
+                 dtype="f32"):
+        self.b, self.h, self.hkv, self.sq, self.sk, self.d = b, h, hkv, sq, sk, d
+        self.causal, self.window, self.dtype = causal, window, dtype
+
+    def kept_pairs(self):
+        off = self.sk - self.sq
+        i = np.arange(self.sq)
+        hi = np.minimum(self.sk - 1, i + off) if self.causal else \
+            np.full(self.sq, self.sk - 1)
+        lo = np.zeros(self.sq, np.int64)
+        if self.window is not None:
+            lo = np.maximum(lo, i + off - self.window[0])
+            hi = np.minimum(hi, i + off + self.window[1])
+        return int(np.maximum(hi - lo + 1, 0).sum())
+
+    def flops(self):
+        return 4.0 * self.b * self.h * self.kept_pairs() * self.d
+
+    def label(self):
+        kv = f"/{self.hkv}" if self.hkv != self.h else ""
+        mask = ("causal" if self.causal else "full") if self.window is None \
+            else f"window {self.window[0] + 1}"
+        return (f"B={self.b} H={self.h}{kv} Sq={self.sq} Sk={self.sk} "
+                f"D={self.d} {mask} {self.dtype}")
+
+
+def problems(quick, dtypes):
+    out = []
+    for dt in dtypes:
+        seqs = (2048,) if quick else (512, 2048, 4096)
+        heads = (128,) if quick else (64, 128)
+        for d in heads:
+            for s in seqs:
+                for causal in (False, True):
+                    out.append(Problem(1, 8, 8, s, s, d, causal, dtype=dt))
+        if not quick:
+            out.append(Problem(4, 16, 16, 512, 512, 64, dtype=dt))
+        for sk in ((4096,) if quick else (4096, 32768)):
+            out.append(Problem(1, 32, 8, 1, sk, 128, dtype=dt))
+        if not quick:
+            out.append(Problem(1, 8, 8, 8192, 8192, 128, causal=True,
+                               window=(511, 0), dtype=dt))
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Inputs and the oracle
+
+
+def to_bf16(x):
+    """float32 -> float32 values rounded to bf16 (round to nearest even)."""
+    bits = np.asarray(x, np.float32).view(np.uint32)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return bits.view(np.float32)
+
+
+def draw(p, seed):
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((p.b, p.h, p.sq, p.d), dtype=np.float32)
+    k = rng.standard_normal((p.b, p.hkv, p.sk, p.d), dtype=np.float32)
+    v = rng.standard_normal((p.b, p.hkv, p.sk, p.d), dtype=np.float32)
+    if p.dtype == "bf16":
+        q, k, v = to_bf16(q), to_bf16(k), to_bf16(v)
+    return q, k, v
+
+
+def oracle_rows(p):
+    """The query rows the oracle checks: all when cheap, else a sample."""
+    if p.sq <= 256:
+        return np.arange(p.sq)
+    rng = np.random.default_rng(1)
+    return np.unique(np.concatenate([[0, p.sq - 1],
+                                     rng.integers(0, p.sq, 126)]))
+
+
+def oracle(p, q, k, v, rows):
+    """softmax(q k^T / sqrt(d) + masks) v in float64, at `rows`."""
+    g = p.h // p.hkv
+    off = p.sk - p.sq
+    out = np.zeros((p.b, p.h, len(rows), p.d))
+    j = np.arange(p.sk)
+    keep = np.ones((len(rows), p.sk), bool)
+    if p.causal:
+        keep &= j[None, :] <= rows[:, None] + off
+    if p.window is not None:
+        keep &= (j[None, :] >= rows[:, None] + off - p.window[0]) & \
+                (j[None, :] <= rows[:, None] + off + p.window[1])
+    for b in range(p.b):
+        for h in range(p.h):
+            qq = q[b, h, rows].astype(np.float64)
+            kk = k[b, h // g].astype(np.float64)
+            vv = v[b, h // g].astype(np.float64)
+            s = qq @ kk.T / np.sqrt(p.d)
+            s = np.where(keep, s, -np.inf)
+            s = np.exp(s - s.max(-1, keepdims=True))
+            out[b, h] = (s / s.sum(-1, keepdims=True)) @ vv
+    return out
+
+
+class Unsupported(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------
+# Systems: each returns a callable computing [B, H, Sq, D] as a NumPy array
+# (conversions of the result are outside the timed call where the API
+# allows).
+
+
+def sys_attn_mlir(p, q, k, v, threads):
+    import attn_mlir
+    from attn_testing import sdpa_ir, tensor_type
+    elt = "bf16" if p.dtype == "bf16" else "f32"
+    qt = tensor_type(q.shape, elt)
+    kt = tensor_type(k.shape, elt)
+    ir = sdpa_ir(qt, kt, kt, qt, causal=p.causal, window=p.window)
+    fn = attn_mlir.compile(ir, threads=threads)
+    if p.dtype == "bf16":
+        args = [np.ascontiguousarray((x.view(np.uint32) >> 16).astype(np.uint16))
+                for x in (q, k, v)]
+
+        def decode(o):
+            return (o.astype(np.uint32) << 16).view(np.float32)
+    else:
+        args = [q, k, v]
+
+        def decode(o):
+            return o
+    return (lambda: fn(*args)), decode
+
+
+def _torch_inputs(p, q, k, v, threads):
+    import torch
+    torch.set_num_threads(threads)
+    dt = torch.bfloat16 if p.dtype == "bf16" else torch.float32
+    tq, tk, tv = (torch.from_numpy(x).to(dt) for x in (q, k, v))
+    kwargs = {"enable_gqa": p.hkv != p.h}
+    if p.window is not None or (p.causal and p.sq != p.sk):
+        # torch's is_causal is top-left; attn's bottom-right masks as a mask.
+        off = p.sk - p.sq
+        i = torch.arange(p.sq)[:, None]
+        j = torch.arange(p.sk)[None, :]
+        keep = j <= i + off if p.causal else torch.ones(p.sq, p.sk, dtype=torch.bool)
+        if p.window is not None:
+            keep &= (j >= i + off - p.window[0]) & (j <= i + off + p.window[1])
+        kwargs["attn_mask"] = keep
+    elif p.causal:
+        kwargs["is_causal"] = True
+    return torch, tq, tk, tv, kwargs
+
+
+def sys_torch(p, q, k, v, threads):
+    torch, tq, tk, tv, kwargs = _torch_inputs(p, q, k, v, threads)
+    f = torch.nn.functional.scaled_dot_product_attention
+    return (lambda: f(tq, tk, tv, **kwargs)), lambda o: o.float().numpy()
+
+
+def sys_torch_compile(p, q, k, v, threads):
+    torch, tq, tk, tv, kwargs = _torch_inputs(p, q, k, v, threads)
+    f = torch.compile(lambda a, b, c: torch.nn.functional.scaled_dot_product_attention(
+        a, b, c, **kwargs), dynamic=False)
+    return (lambda: f(tq, tk, tv)), lambda o: o.float().numpy()
+
+
+def sys_openvino(p, q, k, v, threads):
+    if p.window is not None:
+        raise Unsupported("no sliding window")
+    import openvino as ov
+    import openvino.opset13 as ops
+    params = [ops.parameter(list(x.shape), ov.Type.f32) for x in (q, k, v)]
+    kv = []
+    for x in params[1:]:
+        if p.hkv != p.h:
+            # Grouped-query heads: repeat each kv head H/Hkv times.
+            g = p.h // p.hkv
+            x = ops.unsqueeze(x, ops.constant(np.array([2], np.int64)))
+            x = ops.broadcast(x, ops.constant(np.array([p.b, p.hkv, g, p.sk, p.d], np.int64)))
+            x = ops.reshape(x, ops.constant(np.array([p.b, p.h, p.sk, p.d], np.int64)), False)
+        kv.append(x)
+    if p.causal and p.sq != p.sk:
+        raise Unsupported("top-left causal only")
+    out = ops.scaled_dot_product_attention(params[0], kv[0], kv[1], causal=p.causal)
+    model = ov.Model([out], params)
+    precision = "bf16" if p.dtype == "bf16" else "f32"
+    compiled = ov.Core().compile_model(model, "CPU", {
+        "INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": precision})
+    request = compiled.create_infer_request()
+    return (lambda: request.infer([q, k, v])), lambda r: np.asarray(r[0])
+
+
+def sys_onnxruntime(p, q, k, v, threads):
+    if p.window is not None:
+        raise Unsupported("no sliding window")
+    if p.causal and p.sq != p.sk:
+        raise Unsupported("top-left causal only")
+    if p.dtype == "bf16":
+        raise Unsupported("no bf16 Attention kernel on CPU")
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+    names = ["Q", "K", "V"]
+    inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(x.shape))
+              for n, x in zip(names, (q, k, v))]
+    output = helper.make_tensor_value_info("Y", TensorProto.FLOAT, list(q.shape))
+    node = helper.make_node("Attention", names, ["Y"], is_causal=int(p.causal))
+    model = helper.make_model(helper.make_graph([node], "attention", inputs, [output]),
+                              opset_imports=[helper.make_opsetid("", 23)])
+    onnx.checker.check_model(model)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(model.SerializeToString(), so,
+                                providers=["CPUExecutionProvider"])
+    feeds = dict(zip(names, (q, k, v)))
+    return (lambda: sess.run(None, feeds)), lambda r: r[0]
+
+
+def sys_jax(p, q, k, v, threads):
+    import jax
+    import jax.numpy as jnp
+    dt = jnp.bfloat16 if p.dtype == "bf16" else jnp.float32
+    # jax.nn.dot_product_attention takes [B, T, N, H].
+    jq, jk, jv = (jnp.asarray(x.transpose(0, 2, 1, 3), dtype=dt) for x in (q, k, v))
+    window = tuple(p.window) if p.window is not None else None
+    if p.causal and p.sq != p.sk:
+        raise Unsupported("top-left causal only")
+    f = jax.jit(lambda a, b, c: jax.nn.dot_product_attention(
+        a, b, c, is_causal=p.causal, local_window_size=window))
+
+    def run():
+        return f(jq, jk, jv).block_until_ready()
+    return run, lambda o: np.asarray(o.astype(jnp.float32)).transpose(0, 2, 1, 3)
+
+
+def sys_iree(p, q, k, v, threads):
+    if p.window is not None:
+        raise Unsupported("no sliding window in the export")
+    if p.causal and p.sq != p.sk:
+        raise Unsupported("top-left causal only")
+    import tempfile
+
+    import iree.compiler as ireec
+    import iree.runtime as ireert
+    import iree.turbine.aot as aot
+    import torch
+    dt = torch.bfloat16 if p.dtype == "bf16" else torch.float32
+    gqa = p.hkv != p.h
+
+    class Sdpa(torch.nn.Module):
+        def forward(self, a, b, c):
+            return torch.nn.functional.scaled_dot_product_attention(
+                a, b, c, is_causal=p.causal, enable_gqa=gqa)
+
+    tq, tk, tv = (torch.from_numpy(x).to(dt) for x in (q, k, v))
+    exported = aot.export(Sdpa(), args=(tq, tk, tv))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "sdpa.mlir")
+        exported.save_mlir(path)
+        vmfb = ireec.compile_file(path, target_backends=["llvm-cpu"],
+                                  extra_args=["--iree-llvmcpu-target-cpu=host"])
+    config = ireert.Config("local-sync" if threads == 1 else "local-task")
+    ctx = ireert.SystemContext(config=config)
+    ctx.add_vm_module(ireert.VmModule.copy_buffer(ctx.instance, vmfb))
+    fn = ctx.modules.module["main"]
+    args = [x.numpy() if dt == torch.float32 else x.view(torch.int16).numpy()
+            for x in (tq, tk, tv)]
+    if p.dtype == "bf16":
+        raise Unsupported("bf16 arguments not passed through")
+    return (lambda: fn(*args)), lambda o: np.asarray(o.to_host())
+
+
+# Systems sharing a process are timed interleaved (drift hits them alike).
+# torch.compile and IREE bring LLVMs of their own that do not share a process
+# with attn-mlir's: they run in processes of their own.
+PROCESS_GROUPS = [["attn-mlir", "torch", "openvino", "onnxruntime", "jax"],
+                  ["torch.compile"], ["iree"]]
+
+RUNNERS = {"attn-mlir": sys_attn_mlir, "torch": sys_torch,
+           "torch.compile": sys_torch_compile, "openvino": sys_openvino,
+           "onnxruntime": sys_onnxruntime, "jax": sys_jax, "iree": sys_iree}
+
+
+# ----------------------------------------------------------------------------
+# One thread count, in this process
+
+
+def measure(args, threads):
+    from timing import interleaved
+    for i, p in enumerate(problems(args.quick, args.dtypes.split(","))):
+        q, k, v = draw(p, seed=i)
+        rows = oracle_rows(p)
+        want = oracle(p, q, k, v, rows)
+        fns = {}
+        result = {"problem": p.label(), "threads": threads, "flops": p.flops(),
+                  "systems": {}}
+        for name in args.systems.split(","):
+            entry = result["systems"].setdefault(name, {})
+            try:
+                run, decode = RUNNERS[name](p, q, k, v, threads)
+                t0 = time.perf_counter()
+                got = decode(run())
+                first = time.perf_counter() - t0
+            except Unsupported as e:
+                entry["status"] = f"n/a: {e}"
+                continue
+            except Exception as e:  # a peer failing is a result, not a crash
+                entry["status"] = f"failed: {type(e).__name__}: {str(e)[:160]}"
+                continue
+            got = np.asarray(got, np.float64)
+            if got.shape != (p.b, p.h, p.sq, p.d) or not np.isfinite(got).all():
+                entry["status"] = f"wrong: shape {got.shape} or non-finite values"
+                continue
+            err = float(np.linalg.norm(got[:, :, rows] - want) / np.linalg.norm(want))
+            entry["rel_err"] = err
+            if err > TOLERANCE[p.dtype]:
+                entry["status"] = f"wrong: rel err {err:.1e}"
+                continue
+            if first > args.max_seconds:
+                # Too slow to time repeatedly: its one checked call is the time.
+                entry.update(status="ok (1 run)", seconds=first)
+                continue
+            fns[name] = run
+            entry["status"] = "ok"
+        for name, (median, best) in interleaved(fns, args.runs, block=1).items():
+            result["systems"][name]["seconds"] = median
+        print(json.dumps(result), flush=True)
+
+
+# ----------------------------------------------------------------------------
+# The parent: FMA peak, one child per thread count, the tables
+
+
+def fma_peak(threads):
+    exe = os.path.join(ROOT, "build", "bin", "attn-bench-fma-peak")
+    out = subprocess.run([exe, str(threads)], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out)["gflops_all"]
+
+
+def cpu_description():
+    from run import cpu_flags, cpu_name
+    return f"{cpu_name()}; {os.cpu_count()} cores; {', '.join(cpu_flags())}"
+
+
+def table(rows, peak, threads):
+    names = [n for n in SYSTEMS if any(n in r["systems"] for r in rows)]
+    print(f"\n### {threads} thread{'s' if threads > 1 else ''} "
+          f"(FMA peak {peak:.1f} GFLOP/s, measured in this run)\n")
+    print("| problem | " + " | ".join(names) + " | attn-mlir / best peer |")
+    print("| --- | " + " | ".join("---:" for _ in names) + " | ---: |")
+    for r in rows:
+        cells, rates = [], {}
+        for n in names:
+            e = r["systems"].get(n, {})
+            if "seconds" in e:
+                g = r["flops"] / e["seconds"] / 1e9
+                rates[n] = g
+                cells.append(f"{e['seconds'] * 1e3:.1f} ms, {g:.1f} ({100 * g / peak:.0f}%)")
+            else:
+                cells.append(e.get("status", "-"))
+        peers = [g for n, g in rates.items() if n != "attn-mlir"]
+        ratio = (f"{rates['attn-mlir'] / max(peers):.2f}x"
+                 if "attn-mlir" in rates and peers else "-")
+        print(f"| {r['problem']} | " + " | ".join(cells) + f" | {ratio} |")
+    print("\nCells: median time, GFLOP/s (share of the FMA peak).")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default=f"1,{os.cpu_count()}",
+                    help="thread counts, comma-separated (default: 1 and all cores)")
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--dtypes", default="f32,bf16")
+    ap.add_argument("--quick", action="store_true",
+                    help="S=2048 D=128 and decode Sk=4096 only")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--max-seconds", type=float, default=10.0,
+                    help="a system whose checked call takes longer is timed by that call")
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        measure(args, args.child)
+        return
+
+    print(f"CPU: {cpu_description()}")
+    results = {"cpu": cpu_description(), "tables": []}
+    for threads in (int(t) for t in args.threads.split(",")):
+        peak = fma_peak(threads)
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        if threads == 1:
+            env["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
+                                "intra_op_parallelism_threads=1")
+        rows = {}
+        wanted = args.systems.split(",")
+        for group in PROCESS_GROUPS:
+            systems = [s for s in group if s in wanted]
+            if not systems:
+                continue
+            cmd = [sys.executable, os.path.abspath(__file__), f"--child={threads}",
+                   f"--systems={','.join(systems)}", f"--dtypes={args.dtypes}",
+                   f"--runs={args.runs}", f"--max-seconds={args.max_seconds}"]
+            if args.quick:
+                cmd.append("--quick")
+            with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) as child:
+                for line in child.stdout:
+                    if not line.startswith("{"):
+                        continue
+                    r = json.loads(line)
+                    row = rows.setdefault(r["problem"], r)
+                    row["systems"].update(r["systems"])
+                    done = ", ".join(f"{n} {e.get('status')}" for n, e in r["systems"].items())
+                    print(f"  [{threads}t] {r['problem']}: {done}", file=sys.stderr, flush=True)
+            if child.returncode != 0:
+                for row in rows.values():
+                    for s in systems:
+                        row["systems"].setdefault(s, {"status": f"crashed ({child.returncode})"})
+                print(f"  [{threads}t] {', '.join(systems)}: process exited with "
+                      f"{child.returncode}", file=sys.stderr, flush=True)
+        rows = list(rows.values())
+        table(rows, peak, threads)
+        results["tables"].append({"threads": threads, "peak": peak, "rows": rows})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -277,7 +277,14 @@ def sys_jax(p, q, k, v, threads):
     return run, lambda o: np.asarray(o.astype(jnp.float32)).transpose(0, 2, 1, 3)
 
 
+# IREE's attention on llvm-cpu runs at well under 1 GFLOP/s (see
+# docs/performance.md): larger problems would take minutes per call.
+IREE_MAX_GFLOP = 2.5
+
+
 def sys_iree(p, q, k, v, threads):
+    if p.flops() > IREE_MAX_GFLOP * 1e9:
+        raise Unsupported(f"skipped above {IREE_MAX_GFLOP} GFLOP (too slow)")
     if p.window is not None:
         raise Unsupported("no sliding window in the export")
     if p.causal and p.sq != p.sk:

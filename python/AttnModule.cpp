@@ -14,6 +14,7 @@
 #include "attn/InitAll.h"
 #include "attn/Runtime/Executor.h"
 #include "attn/Runtime/HostTensor.h"
+#include "attn/Support/InputLimits.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -52,6 +53,8 @@ MLIRContext &getContext() {
 std::mutex contextMutex;
 
 OwningOpRef<ModuleOp> parse(StringRef text, DiagnosticCapture &capture) {
+  if (llvm::Error err = checkNestingDepth(text, "<attn_mlir>"))
+    throw std::invalid_argument(llvm::toString(std::move(err)));
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(text, &getContext(), "<attn_mlir>");
   if (!module)

@@ -382,11 +382,16 @@ def measure(args, threads):
 # The parent: FMA peak, one child per thread count, the tables
 
 
-def fma_peak(threads):
+def fma_peak(threads, samples=3):
+    """The best of a few runs of the FMA microbenchmark: a shared machine's
+    neighbours only ever lower a sample."""
     exe = os.path.join(ROOT, "build", "bin", "attn-bench-fma-peak")
-    out = subprocess.run([exe, str(threads)], capture_output=True, text=True,
-                         check=True).stdout
-    return json.loads(out)["gflops_all"]
+    best = 0.0
+    for _ in range(samples):
+        out = subprocess.run([exe, str(threads)], capture_output=True, text=True,
+                             check=True).stdout
+        best = max(best, json.loads(out)["gflops_all"])
+    return best
 
 
 def cpu_description():
@@ -471,6 +476,8 @@ def main():
                 print(f"  [{threads}t] {', '.join(systems)}: process exited with "
                       f"{child.returncode}", file=sys.stderr, flush=True)
         rows = list(rows.values())
+        # Measured again after the systems: the table uses the better one.
+        peak = max(peak, fma_peak(threads))
         table(rows, peak, threads)
         results["tables"].append({"threads": threads, "peak": peak, "rows": rows})
     if args.json:

@@ -9,6 +9,7 @@
 #include "attn/IR/AttnInterfaces.h"
 #include "attn/IR/AttnOps.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Support/InputLimits.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -123,6 +124,8 @@ Expected<OwningOpRef<ModuleOp>> attn::parseModuleFile(StringRef path,
   if (!file)
     return createStringError("cannot read '%s': %s", path.str().c_str(),
                              file.getError().message().c_str());
+  if (llvm::Error err = checkNestingDepth((*file)->getBuffer(), path))
+    return std::move(err);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   DiagnosticCapture capture(context);

@@ -95,7 +95,9 @@ def softmax_ref(s):
     m = np.where(np.isneginf(m), 0.0, m)
     e = np.exp(s - m)
     total = e.sum(axis=-1, keepdims=True)
-    return np.where(total > 0, e / np.where(total > 0, total, 1.0), 0.0)
+    # A row with no kept key is 0; NaN inputs stay NaN (as IEEE arithmetic
+    # propagates them through the kernels).
+    return np.where(total == 0, 0.0, e / np.where(total > 0, total, 1.0))
 
 
 def weighted_sum_ref(p, v):
@@ -145,7 +147,7 @@ def attr_dict(causal=False, scale=None, window=None, softcap=None):
     if causal:
         attrs.append("causal")
     if scale is not None:
-        attrs.append(f"scale = {float(scale)!r} : f32")
+        attrs.append(f"scale = {float(scale):.9e} : f32")
     if window is not None:
         attrs.append(f"window = array<i64: {window[0]}, {window[1]}>")
     if softcap is not None:

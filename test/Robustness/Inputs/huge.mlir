@@ -1,0 +1,4 @@
+func.func @main(%q: tensor<100000x100000x4x8xf32>, %k: tensor<100000x100000x5x8xf32>, %v: tensor<100000x100000x5x8xf32>) -> tensor<100000x100000x4x8xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<100000x100000x4x8xf32>, tensor<100000x100000x5x8xf32>, tensor<100000x100000x5x8xf32>) -> tensor<100000x100000x4x8xf32>
+  return %o : tensor<100000x100000x4x8xf32>
+}

@@ -29,6 +29,18 @@ def rates(row):
     return out
 
 
+def plot_systems(ax, points, x, xlabel, title):
+    """One line per system: GFLOP/s of `points` against their key `x`."""
+    for n in sorted({n for p in points for n in p["rates"]}):
+        xs = [p[x] for p in points if n in p["rates"]]
+        ys = [p["rates"][n] for p in points if n in p["rates"]]
+        ax.plot(xs, ys, marker="o", label=n, linewidth=2.5 if n == "attn-mlir" else 1.2)
+    ax.set_xscale("log", base=2)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=7)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,18 +73,10 @@ def main():
                         ax = axes[i][j]
                         pts = sorted((p for p in prefill if p["d"] == d and p["mask"] == mask),
                                      key=lambda p: p["sq"])
-                        systems = sorted({n for p in pts for n in p["rates"]})
-                        for n in systems:
-                            xs = [p["sq"] for p in pts if n in p["rates"]]
-                            ys = [p["rates"][n] for p in pts if n in p["rates"]]
-                            ax.plot(xs, ys, marker="o", label=n,
-                                    linewidth=2.5 if n == "attn-mlir" else 1.2)
+                        plot_systems(ax, pts, "sq", "S",
+                                     f"B=1 H=8 D={d} {mask} {dt}, {threads} thread(s)")
                         ax.axhline(peak, color="gray", linestyle="--", linewidth=0.8)
-                        ax.set_xscale("log", base=2)
-                        ax.set_title(f"B=1 H=8 D={d} {mask} {dt}, {threads} thread(s)")
-                        ax.set_xlabel("S")
                         ax.set_ylabel("GFLOP/s (dashed: FMA peak)")
-                        ax.legend(fontsize=7)
                 fig.tight_layout()
                 fig.savefig(os.path.join(args.out, f"peers_prefill_{dt}_{threads}t.png"), dpi=90)
                 plt.close(fig)
@@ -80,16 +84,9 @@ def main():
                             key=lambda p: p["sk"])
             if decode:
                 fig, ax = plt.subplots(figsize=(6, 3.6))
-                for n in sorted({n for p in decode for n in p["rates"]}):
-                    xs = [p["sk"] for p in decode if n in p["rates"]]
-                    ys = [p["rates"][n] for p in decode if n in p["rates"]]
-                    ax.plot(xs, ys, marker="o", label=n,
-                            linewidth=2.5 if n == "attn-mlir" else 1.2)
-                ax.set_xscale("log", base=2)
-                ax.set_title(f"GQA decode B=1 H=32/8 D=128 {dt}, {threads} thread(s)")
-                ax.set_xlabel("Sk")
+                plot_systems(ax, decode, "sk", "Sk",
+                             f"GQA decode B=1 H=32/8 D=128 {dt}, {threads} thread(s)")
                 ax.set_ylabel("GFLOP/s")
-                ax.legend(fontsize=7)
                 fig.tight_layout()
                 fig.savefig(os.path.join(args.out, f"peers_decode_{dt}_{threads}t.png"), dpi=90)
                 plt.close(fig)

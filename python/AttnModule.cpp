@@ -53,7 +53,7 @@ MLIRContext &getContext() {
 std::mutex contextMutex;
 
 OwningOpRef<ModuleOp> parse(StringRef text, DiagnosticCapture &capture) {
-  if (llvm::Error err = checkNestingDepth(text, "<attn_mlir>"))
+  if (llvm::Error err = checkInputLimits(text, "<attn_mlir>"))
     throw std::invalid_argument(llvm::toString(std::move(err)));
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(text, &getContext(), "<attn_mlir>");

@@ -12,6 +12,10 @@
 # RTTI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The sanitizer and libFuzzer runtimes.
+if ! dpkg -s libclang-rt-22-dev >/dev/null 2>&1; then
+  apt-get install -y libclang-rt-22-dev
+fi
 flags="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize=vptr"
 flags+=" -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g1"
 if [ ! -f build-san/build.ninja ]; then

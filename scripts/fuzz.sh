@@ -32,4 +32,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 build-san/bin/attn-fuzz fuzz-out/corpus "$seeds" \
   -max_total_time="$seconds" -max_len=20000 -timeout=30 -rss_limit_mb=4096 \
   -artifact_prefix=fuzz-out/crashes/ -print_final_stats=1 \
-  -dict=<(printf '"attn.sdpa"\n"attn.scores"\n"attn.softmax"\n"attn.weighted_sum"\n"attn.project"\n"attn.output_project"\n"causal"\n"window"\n"softcap"\n"scale"\n"mask("\n"tensor<"\n"xf32>"\n"xf16>"\n"xbf16>"\n"xi1>"\n"?x"\n"0x"\n"linalg.matmul"\n"linalg.generic"\n"linalg.softmax"\n)
+  -dict=tools/attn-fuzz/attn.dict

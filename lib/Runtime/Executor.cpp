@@ -124,7 +124,7 @@ Expected<OwningOpRef<ModuleOp>> attn::parseModuleFile(StringRef path,
   if (!file)
     return createStringError("cannot read '%s': %s", path.str().c_str(),
                              file.getError().message().c_str());
-  if (llvm::Error err = checkNestingDepth((*file)->getBuffer(), path))
+  if (llvm::Error err = checkInputLimits((*file)->getBuffer(), path))
     return std::move(err);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());

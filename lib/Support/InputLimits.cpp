@@ -8,17 +8,71 @@
 
 using namespace llvm;
 
-Error mlir::attn::checkNestingDepth(StringRef text, StringRef name,
-                                    unsigned limit) {
-  unsigned depth = 0, line = 1;
-  size_t lineStart = 0;
+/// "NAME:LINE:COL: MESSAGE" for offset `pos` of `text`.
+static Error errorAt(StringRef text, StringRef name, size_t pos,
+                     const Twine &message) {
+  StringRef before = text.take_front(pos);
+  size_t line = before.count('\n') + 1;
+  size_t lineStart = before.rfind('\n');
+  size_t col = lineStart == StringRef::npos ? pos + 1 : pos - lineStart;
+  return createStringError(name + ":" + Twine(line) + ":" + Twine(col) + ": " +
+                           message);
+}
+
+/// Offset of the first `KEY = [` not followed by `[int (, int)*]`, or npos.
+static size_t findMalformedList(StringRef text, StringRef key) {
+  for (size_t at = text.find(key); at != StringRef::npos;
+       at = text.find(key, at + 1)) {
+    // Not in a comment (strings holding the key would need quotes first).
+    size_t lineStart = text.rfind('\n', at);
+    lineStart = lineStart == StringRef::npos ? 0 : lineStart + 1;
+    if (text.slice(lineStart, at).contains("//"))
+      continue;
+    StringRef rest = text.drop_front(at + key.size()).ltrim();
+    if (!rest.consume_front("="))
+      continue;
+    rest = rest.ltrim();
+    if (!rest.consume_front("["))
+      continue;
+    size_t listStart = text.size() - rest.size();
+    bool expectInt = true, first = true;
+    while (true) {
+      rest = rest.ltrim();
+      if (rest.consume_front("]")) {
+        if (expectInt && !first)
+          return listStart;
+        break;
+      }
+      if (expectInt) {
+        rest.consume_front("-");
+        size_t digits = rest.find_first_not_of("0123456789");
+        if (digits == 0 || rest.empty())
+          return listStart;
+        rest = rest.drop_front(std::min(digits, rest.size()));
+        expectInt = false;
+      } else if (rest.consume_front(",")) {
+        expectInt = true;
+      } else {
+        return listStart;
+      }
+      first = false;
+    }
+  }
+  return StringRef::npos;
+}
+
+Error mlir::attn::checkInputLimits(StringRef text, StringRef name,
+                                   unsigned limit) {
+  for (StringRef key : {"permutation", "dimensions"}) {
+    size_t bad = findMalformedList(text, key);
+    if (bad != StringRef::npos)
+      return errorAt(text, name, bad,
+                     "expected a list of integers after '" + key + " = ['");
+  }
+  unsigned depth = 0;
   for (size_t i = 0, e = text.size(); i < e; ++i) {
     char c = text[i];
     switch (c) {
-    case '\n':
-      ++line;
-      lineStart = i + 1;
-      break;
     case '"':
       // A string literal: skip to its closing quote.
       for (++i; i < e && text[i] != '"'; ++i)
@@ -35,9 +89,9 @@ Error mlir::attn::checkNestingDepth(StringRef text, StringRef name,
     case '{':
     case '<':
       if (++depth > limit)
-        return createStringError(
-            "%s:%u:%zu: nesting deeper than %u levels is not supported",
-            name.str().c_str(), line, i - lineStart + 1, limit);
+        return errorAt(text, name, i,
+                       "nesting deeper than " + Twine(limit) +
+                           " levels is not supported");
       break;
     case '>':
       // `->` is an arrow, not a bracket.

@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
-  if (llvm::Error err = attn::checkNestingDepth(text, "<fuzz>")) {
+  if (llvm::Error err = attn::checkInputLimits(text, "<fuzz>")) {
     llvm::consumeError(std::move(err));
     return 0;
   }

@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
         mlir::openInputFile(inputFilename, &errorMessage);
     if (file) {
       if (llvm::Error err =
-              mlir::attn::checkNestingDepth(file->getBuffer(), inputFilename)) {
+              mlir::attn::checkInputLimits(file->getBuffer(), inputFilename)) {
         llvm::errs() << "error: " << llvm::toString(std::move(err)) << "\n";
         return 1;
       }

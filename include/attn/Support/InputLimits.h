@@ -4,10 +4,14 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// MLIR's parser recurses once per nested region, operand or type bracket:
-// input nested a few thousand levels deep overflows the stack and kills the
-// process. The tools check the nesting of their input before parsing it and
-// reject what is deeper than any real program with a diagnostic instead.
+// Textual IR that crashes MLIR 22's parser instead of failing to parse is
+// rejected before parsing, with a located diagnostic:
+// - nesting: the parser recurses once per nested region, operand or type
+//   bracket, and input nested a few thousand levels deep overflows the stack;
+// - a malformed integer list after `permutation =` or `dimensions =` (the
+//   custom syntax of linalg.transpose and linalg.broadcast), which the
+//   upstream parsers turn into a null attribute and dereference (found by
+//   tools/attn-fuzz).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,10 +27,11 @@ namespace attn {
 /// Deepest bracket nesting ((), [], {}, <>) accepted in textual IR.
 constexpr unsigned kMaxNestingDepth = 1000;
 
-/// Fails with "NAME:LINE:COL: nesting deeper than ..." when `text` nests
-/// brackets deeper than `limit`, outside string literals and comments.
-llvm::Error checkNestingDepth(llvm::StringRef text, llvm::StringRef name,
-                              unsigned limit = kMaxNestingDepth);
+/// Fails with "NAME:LINE:COL: ..." when `text` nests brackets deeper than
+/// `limit` (outside string literals and comments) or holds a malformed
+/// `permutation`/`dimensions` list.
+llvm::Error checkInputLimits(llvm::StringRef text, llvm::StringRef name,
+                             unsigned limit = kMaxNestingDepth);
 
 } // namespace attn
 } // namespace mlir

@@ -19,7 +19,8 @@ static Error errorAt(StringRef text, StringRef name, size_t pos,
                            message);
 }
 
-/// Offset of the first `KEY = [` not followed by `[int (, int)*]`, or npos.
+/// Offset of the first `KEY =` followed by neither `[int (, int)*]` nor
+/// `array<`, or npos.
 static size_t findMalformedList(StringRef text, StringRef key) {
   for (size_t at = text.find(key); at != StringRef::npos;
        at = text.find(key, at + 1)) {
@@ -32,8 +33,12 @@ static size_t findMalformedList(StringRef text, StringRef key) {
     if (!rest.consume_front("="))
       continue;
     rest = rest.ltrim();
-    if (!rest.consume_front("["))
+    // The generic form's `array<i64: ...>` goes through the attribute
+    // parser, which fails cleanly; anything else but a list crashes.
+    if (rest.starts_with("array<"))
       continue;
+    if (!rest.consume_front("["))
+      return text.size() - rest.size();
     size_t listStart = text.size() - rest.size();
     bool expectInt = true, first = true;
     while (true) {
@@ -67,7 +72,8 @@ Error mlir::attn::checkInputLimits(StringRef text, StringRef name,
     size_t bad = findMalformedList(text, key);
     if (bad != StringRef::npos)
       return errorAt(text, name, bad,
-                     "expected a list of integers after '" + key + " = ['");
+                     "expected '[' and a list of integers after '" + key +
+                         " ='");
   }
   unsigned depth = 0;
   for (size_t i = 0, e = text.size(); i < e; ++i) {

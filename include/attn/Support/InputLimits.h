@@ -8,7 +8,7 @@
 // rejected before parsing, with a located diagnostic:
 // - nesting: the parser recurses once per nested region, operand or type
 //   bracket, and input nested a few thousand levels deep overflows the stack;
-// - a malformed integer list after `permutation =` or `dimensions =` (the
+// - anything but an integer list after `permutation =` or `dimensions =` (the
 //   custom syntax of linalg.transpose and linalg.broadcast), which the
 //   upstream parsers turn into a null attribute and dereference (found by
 //   tools/attn-fuzz).

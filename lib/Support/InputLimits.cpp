@@ -33,17 +33,23 @@ static size_t findMalformedList(StringRef text, StringRef key) {
     if (!rest.consume_front("="))
       continue;
     rest = rest.ltrim();
-    // The generic form's `array<i64: ...>` goes through the attribute
-    // parser, which fails cleanly; anything else but a list crashes.
-    if (rest.starts_with("array<"))
-      continue;
-    if (!rest.consume_front("["))
+    // `[i, j, ...]` in the custom syntax, `array<i64: i, j, ...>` in the
+    // generic one; anything else crashes the custom parsers.
+    char close = ']';
+    if (rest.consume_front("array<")) {
+      rest = rest.ltrim();
+      if (!rest.consume_front("i64") || !rest.ltrim().starts_with(":"))
+        return text.size() - rest.size();
+      rest = rest.ltrim().drop_front();
+      close = '>';
+    } else if (!rest.consume_front("[")) {
       return text.size() - rest.size();
+    }
     size_t listStart = text.size() - rest.size();
     bool expectInt = true, first = true;
     while (true) {
       rest = rest.ltrim();
-      if (rest.consume_front("]")) {
+      if (!rest.empty() && rest.front() == close) {
         if (expectInt && !first)
           return listStart;
         break;

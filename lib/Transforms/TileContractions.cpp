@@ -120,12 +120,7 @@ public:
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value toBuffer(Value t) {
-    auto type = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
-        /*read_only=*/true);
-  }
+  Value toBuffer(Value t) { return toReadOnlyBuffer(b, loc, t); }
   Value product(ArrayRef<unsigned> loops) {
     if (loops.empty())
       return idx(1);

@@ -35,13 +35,6 @@ using namespace mlir::attn;
 
 namespace {
 
-Value toBuffer(OpBuilder &b, Location loc, Value t) {
-  auto type = cast<RankedTensorType>(t.getType());
-  return bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
-      /*read_only=*/true);
-}
-
 /// Lowers `op` (attn.project or attn.output_project) onto the shared tiled
 /// matmul; returns the result.
 Value buildProjection(OpBuilder &b, Location loc, Operation *op,
@@ -52,9 +45,9 @@ Value buildProjection(OpBuilder &b, Location loc, Operation *op,
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   auto inType = cast<RankedTensorType>(op->getOperand(0).getType());
   auto wType = cast<RankedTensorType>(op->getOperand(1).getType());
-  Value xm = toBuffer(b, loc, op->getOperand(0));
-  Value wm = toBuffer(b, loc, op->getOperand(1));
-  Value bm = bias ? toBuffer(b, loc, bias) : Value();
+  Value xm = toReadOnlyBuffer(b, loc, op->getOperand(0));
+  Value wm = toReadOnlyBuffer(b, loc, op->getOperand(1));
+  Value bm = bias ? toReadOnlyBuffer(b, loc, bias) : Value();
   auto idx = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };

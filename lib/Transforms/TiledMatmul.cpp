@@ -7,6 +7,7 @@
 #include "TiledMatmul.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -305,6 +306,13 @@ void Emitter::tile(Value t, Value colTile, Value rowTile) {
           scf::YieldOp::create(b, loc);
         });
   }
+}
+
+Value mlir::attn::toReadOnlyBuffer(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
+      /*read_only=*/true);
 }
 
 void mlir::attn::emitTiledMatmul(OpBuilder &b, Location loc,

@@ -56,6 +56,9 @@ struct TiledMatmul {
   bool vectorStores = true;
 };
 
+/// A read-only identity-layout buffer of tensor `t` (the kernels' operands).
+Value toReadOnlyBuffer(OpBuilder &b, Location loc, Value t);
+
 /// Emits the kernel at the builder's insertion point (on buffers).
 void emitTiledMatmul(OpBuilder &b, Location loc, const TiledMatmul &spec);
 

@@ -145,7 +145,15 @@ def torch_eager(cfg, runs):
         off = cfg.sk - cfg.sq
         mask = (torch.arange(cfg.sk)[None, :]
                 <= torch.arange(cfg.sq)[:, None] + off)
-    f = torch.nn.functional.scaled_dot_product_attention
+    f = getattr(torch.nn.functional, "scaled_dot_product_attention", None)
+    if f is None:  # torch < 2.0: eager's unfused formula
+        scale = cfg.d ** -0.5
+
+        def f(q, k, v, attn_mask=None):
+            s = torch.matmul(q, k.transpose(-2, -1)) * scale
+            if attn_mask is not None:
+                s = s.masked_fill(~attn_mask, float("-inf"))
+            return torch.matmul(torch.softmax(s, -1), v)
     with torch.no_grad():
         f(q, k, v, attn_mask=mask)
         times = []

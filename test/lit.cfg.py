@@ -76,6 +76,16 @@ if cmake and os.path.exists(cxx) and shutil.which("ninja"):
     config.substitutions.append(("%cmake", cmake))
     config.substitutions.append(("%cxx", cxx))
 
+# Hosts whose bf16 attention runs on AMX tiles.
+try:
+    with open("/proc/cpuinfo") as f:
+        flags = next((l.split(":", 1)[1].split() for l in f
+                      if l.startswith("flags")), [])
+    if "amx_tile" in flags and "amx_bf16" in flags:
+        config.available_features.add("amx")
+except OSError:
+    pass
+
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):
     config.available_features.add("attn-run")

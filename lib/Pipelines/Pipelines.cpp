@@ -109,6 +109,7 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   flashOptions.keyBlock = options.keyBlock;
   flashOptions.keySplits = options.keySplits;
   flashOptions.threads = options.threads;
+  flashOptions.amx = options.amx;
   pm.addPass(createAttnFlashPass(flashOptions));
   AttnTileProjectionsPassOptions projectionOptions;
   projectionOptions.vectorWidth = options.vectorWidth;

@@ -30,12 +30,17 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #ifdef __GLIBC__
 #include <malloc.h>
+#endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 #ifndef ATTN_MLIR_LIB_DIR
@@ -312,6 +317,23 @@ static LogicalResult parsePipelineText(StringRef text, OpPassManager &pm,
   return parsePassPipeline(trimmed, pm, errs);
 }
 
+bool attn::requestAmx() {
+  static const bool granted = [] {
+#if defined(__linux__) && defined(__x86_64__)
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    if (!features.lookup("amx-tile") || !features.lookup("amx-bf16"))
+      return false;
+    // Linux keeps the 8 KiB of tile state off until a process asks for it;
+    // without it the first tile instruction raises SIGILL.
+    constexpr long kReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+    return false;
+#endif
+  }();
+  return granted;
+}
+
 Expected<OwningOpRef<ModuleOp>>
 attn::lowerToLLVM(ModuleOp module, StringRef entryName,
                   const ExecutorOptions &options) {
@@ -333,6 +355,7 @@ attn::lowerToLLVM(ModuleOp module, StringRef entryName,
   if (options.pipeline == "cpu") {
     CpuPipelineOptions cpuOptions;
     cpuOptions.threads = options.threads;
+    cpuOptions.amx = requestAmx();
     buildCpuPipeline(pm, cpuOptions);
   } else if (options.pipeline == "reference") {
     buildReferencePipeline(pm);
@@ -377,6 +400,8 @@ Executor::create(ModuleOp module, StringRef entryName,
                  const ExecutorOptions &options) {
   static std::once_flag initTargets;
   std::call_once(initTargets, [] {
+    // Custom pipelines may ask for AMX code too.
+    (void)requestAmx();
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
 #ifdef __GLIBC__

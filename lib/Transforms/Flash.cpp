@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FlashCommon.h"
 #include "attn/IR/AttnOps.h"
 #include "attn/Transforms/Passes.h"
 #include "attn/Transforms/Transforms.h"
@@ -405,10 +406,8 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
   if (!op.getCausal() && !window)
     return;
   // Key j is kept for query i when lo <= j - i - (Sk - Sq) <= hi.
-  int64_t lo = window ? -(*window)[0] : std::numeric_limits<int32_t>::min();
-  int64_t hi = op.getCausal() ? 0 : std::numeric_limits<int32_t>::max();
-  if (window)
-    hi = std::min<int64_t>(hi, (*window)[1]);
+  int64_t lo, hi;
+  std::tie(lo, hi) = flash::getDiagonalBounds(op);
   // The block is fully kept when its extreme (key, query) pairs are:
   // diag ranges over [j0 - iMax, j0 + nk - 1 - iMin] - offset.
   Value diagMin = sub(sub(j0, iMax), offset);
@@ -750,28 +749,10 @@ void FlashKernelBuilder::setBlock(ValueRange ivs) {
 void FlashKernelBuilder::emitTask(ValueRange ivs) {
   setBlock(ivs);
 
-  // Query index range of the block: exact within one query head, all
-  // queries when the block spans two.
-  Value last = add(q0, sub(nq, idx(1)));
-  Value sameHead = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::eq, arith::DivUIOp::create(b, loc, q0, sq),
-      arith::DivUIOp::create(b, loc, last, sq));
-  iMin = arith::SelectOp::create(
-      b, loc, sameHead, arith::RemUIOp::create(b, loc, q0, sq), idx(0));
-  iMax = arith::SelectOp::create(b, loc, sameHead,
-                                 arith::RemUIOp::create(b, loc, last, sq),
-                                 sub(sq, idx(1)));
-
-  // The keys any query of the block keeps (bottom-right aligned).
-  Value jStart = idx(0), jEnd = sk;
-  Value lastDiag = add(add(iMax, idx(1)), offset); // last query's + 1
-  if (op.getCausal())
-    jEnd = minIdx(jEnd, lastDiag);
-  if (std::optional<ArrayRef<int64_t>> window = op.getWindow()) {
-    jStart = maxIdx(jStart, sub(add(iMin, offset), idx((*window)[0])));
-    jEnd = minIdx(jEnd, add(lastDiag, idx((*window)[1])));
-  }
-  jEnd = maxIdx(jEnd, jStart);
+  flash::IndexBuilder ib(b, loc);
+  std::tie(iMin, iMax) = flash::getQueryRange(ib, q0, nq, sq);
+  Value jStart, jEnd;
+  std::tie(jStart, jEnd) = flash::getKeyRange(ib, op, iMin, iMax, offset, sk);
   if (splits > 1) {
     // This split's share, in whole key blocks.
     Value chunk = mul(
@@ -946,6 +927,7 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     options.keyBlock = keyBlock;
     options.keySplits = keySplits;
     options.threads = threads;
+    options.amx = amx;
     if (options.vectorWidth < 4 || options.vectorWidth % 4 ||
         options.queryBlock < 0 || options.queryBlock % options.vectorWidth ||
         options.keyBlock < 1) {
@@ -960,7 +942,11 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
       if (failed(checkIndexableShapes(op)))
         return signalPassFailure();
       OpBuilder b(op);
-      Value result = FlashKernelBuilder(b, op.getLoc(), op, options).build();
+      Value result =
+          getKeySplits(op, resolveOptions(op, options)) == 1 &&
+                  flash::canUseAmx(op, options)
+              ? flash::buildAmxKernel(b, op.getLoc(), op, options)
+              : FlashKernelBuilder(b, op.getLoc(), op, options).build();
       op.getResult().replaceAllUsesWith(result);
       op.erase();
     }

@@ -26,6 +26,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <string>
 
 using namespace mlir;
 
@@ -47,7 +48,11 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // The MLIR lexer stops at a NUL past the end of its buffer, as files read
+  // through MemoryBuffer and std::string data guarantee; libFuzzer's buffer
+  // has none, so it is copied.
+  std::string source(reinterpret_cast<const char *>(data), size);
+  llvm::StringRef text = source;
   if (llvm::Error err = attn::checkInputLimits(text, "<fuzz>")) {
     llvm::consumeError(std::move(err));
     return 0;

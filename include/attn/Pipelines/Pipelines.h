@@ -45,6 +45,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Split each row block's keys across tasks (0: automatic "
                      "for decode-like shapes)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> amx{
+      *this, "amx",
+      llvm::cl::desc("bf16 attention on AMX tiles (needs AMX-BF16 and the "
+                     "OS permission for AMX state at run time)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of `--attn-reference-pipeline` (none yet; kept for symmetry with

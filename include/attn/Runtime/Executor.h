@@ -67,6 +67,11 @@ struct ExecutorOptions {
   unsigned threads = 0;
 };
 
+/// Whether this process may run AMX-BF16 code: the host has it and the OS
+/// granted the tile state (asked for once, on Linux). The `cpu` pipeline
+/// uses AMX for bf16 attention when it returns true.
+bool requestAmx();
+
 /// Lowers a clone of `module` with the options' pipeline to the LLVM (and
 /// OpenMP) dialect, with a C interface (`_mlir_ciface_<entry>`, memref
 /// descriptors by pointer) on `entry`, whose inputs are read-only.

@@ -8,6 +8,7 @@
 #define ATTN_TRANSFORMS_PASSES_H
 
 #include "attn/IR/AttnDialect.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

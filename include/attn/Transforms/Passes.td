@@ -159,9 +159,15 @@ def AttnFlashPass : Pass<"attn-flash"> {
     Option<"threads", "threads", "int64_t", /*default=*/"0",
            "Threads to keep busy when choosing key splits (0: the host's "
            "cores)">,
+    Option<"amx", "amx", "bool", /*default=*/"false",
+           "Run bf16 attention with at least 16 rows per key/value head on "
+           "AMX tiles (tdpbf16ps). The code then needs AMX-BF16 and, on "
+           "Linux, the process's permission for AMX state "
+           "(arch_prctl(ARCH_REQ_XCOMP_PERM)), which attn-run and the Python "
+           "package request">,
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];

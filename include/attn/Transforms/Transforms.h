@@ -27,6 +27,9 @@ struct FlashOptions {
   int64_t keySplits = 0;
   /// Threads the kernel should keep busy (0: the host's cores).
   int64_t threads = 0;
+  /// Run bf16 attention on AMX tiles (the code then needs a host with
+  /// AMX-BF16 and the OS permission to use it).
+  bool amx = false;
 };
 
 /// f32 lanes of the host's widest vectors: 16 with AVX-512, else 8.

@@ -1,0 +1,76 @@
+//===- FlashCommon.h - pieces shared by the flash kernels -------*- C++ -*-===//
+//
+// Part of the attn-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Index helpers and the key-range and mask-bound logic shared by the vector
+// (FMA) and AMX flash kernels of --attn-flash.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_TRANSFORMS_FLASHCOMMON_H
+#define ATTN_LIB_TRANSFORMS_FLASHCOMMON_H
+
+#include "attn/IR/AttnOps.h"
+#include "attn/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir {
+namespace attn {
+namespace flash {
+
+/// Builds index arithmetic at a fixed location.
+struct IndexBuilder {
+  IndexBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value minIdx(Value x, Value y) {
+    return arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value maxIdx(Value x, Value y) {
+    return arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, pred, x, y);
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+/// Key j is kept for query i when lo <= j - i - (Sk - Sq) <= hi (causal and
+/// window bounds; INT32 extremes when unbounded).
+std::pair<int64_t, int64_t> getDiagonalBounds(SdpaOp op);
+
+/// The smallest and largest query index among the rows [q0, q0 + nq) of a
+/// block, rows being (head, query) pairs: exact within one head, all
+/// queries when the block spans two.
+std::pair<Value, Value> getQueryRange(IndexBuilder &ib, Value q0, Value nq,
+                                      Value sq);
+
+/// The key range [start, end) that any query in [iMin, iMax] keeps under the
+/// op's causal/window masks (bottom-right aligned, offset = Sk - Sq).
+std::pair<Value, Value> getKeyRange(IndexBuilder &ib, SdpaOp op, Value iMin,
+                                    Value iMax, Value offset, Value sk);
+
+/// Whether the host has AMX with bf16 tiles.
+bool hostHasAmxBf16();
+
+/// Whether the AMX kernel handles `op` under `options`.
+bool canUseAmx(SdpaOp op, const FlashOptions &options);
+
+/// Builds the AMX kernel of `op` (canUseAmx holds) and returns its result.
+Value buildAmxKernel(OpBuilder &b, Location loc, SdpaOp op,
+                     const FlashOptions &options);
+
+} // namespace flash
+} // namespace attn
+} // namespace mlir
+
+#endif // ATTN_LIB_TRANSFORMS_FLASHCOMMON_H

@@ -7,22 +7,27 @@
 // The AMX variant of the --attn-flash kernel, for bf16 Q/K/V on hosts with
 // AMX-BF16. Both contractions run on 16x32 bf16 x 32x16 bf16 -> 16x16 f32
 // tile products (amx.tile_mulf, i.e. tdpbf16ps); the online softmax stays in
-// f32 vectors. Layout:
+// f32 vectors. Layout (every operand tile is 1 KiB of contiguous memory):
 //
-//   Kp[b][h][D'/2][2 Sk']   K^T in pairs of d ("VNNI"): the B operand of
-//                           S = Q K^T, packed once per call.
-//   Vp[b][h][Sk'/2][2 Dv']  V in pairs of keys: the B operand of O += P V.
-//   per task (b, kv head, block of Bq rows):
-//     Qp[Bq][D']    the block's queries (bf16, zero rows/columns as padding)
-//     S[Bq][Bk]     scores of one key block (f32, queries in rows)
-//     P[Bq][Bk]     probabilities (bf16), the A operand of P V
-//     O[Bq][Dv']    the f32 accumulator, rescaled row by row
+//   Kp[b][h][Sk'/16][D'/2][32]      K^T in pairs of d, per 16 keys: the B
+//                                   operand of S = Q K^T
+//   Vp[b][h][Sk'/32][Dv'/16][16][32] V in pairs of keys, per 32 keys and 16
+//                                   columns: the B operand of PV = P V
+//   both packed once per call; then per task (b, kv head, block of Bq rows):
+//     Qp[Bq][D']    the block's queries (zero rows/columns as padding)
+//     S[2][Bq][Bk]  scores of a key block (f32, queries in rows)
+//     P[2][Bq][Bk]  probabilities (bf16), the A operand of P V
+//     PV[Bq][Dv']   one key block's P V (f32)
+//     O[Bq][Dv']    the f32 accumulator, O = alpha O + PV in vectors
 //
 // D' and Dv' are D and Dv padded to a tile's 32 and 16 columns, Sk' is Sk
-// padded to the key block; padding is zero and padded keys are masked.
+// padded to the key block; padding is zero and padded keys are masked. The
+// key-block loop is software-pipelined (S of the next block, P V of the
+// previous one), so S and P are double-buffered.
+//
 // Applications must have asked the OS for AMX state (Linux:
 // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before running the
-// code; the attn-mlir runtime does so.
+// code; the attn-mlir runtime does so (attn::requestAmx).
 //
 //===----------------------------------------------------------------------===//
 
@@ -98,11 +103,14 @@ namespace {
 constexpr int64_t kTileRows = 16;
 constexpr int64_t kPairCols = 32;
 constexpr int64_t kAccCols = 16;
-/// Block sizes: 2 x 4 accumulator tiles of scores per key block, whose
-/// products are done in 2 x 2 tile groups (4 accumulators, 2 A and 2 B
-/// tiles: the 8 tile registers).
+/// Tile rows are 64 bytes: buffers are aligned to cache lines so that no row
+/// straddles two.
+constexpr int64_t kLineBytes = 64;
+/// Block sizes (measured best on a Xeon with AMX among Bq in {32, 64} and Bk
+/// in {64, 128, 256}). Tile products are done in 2 x 2 groups: 4
+/// accumulators, 2 A and 2 B tiles fill the 8 tile registers.
 constexpr int64_t kQueryBlock = 32;
-constexpr int64_t kKeyBlock = 64;
+constexpr int64_t kKeyBlock = 128;
 
 } // namespace
 
@@ -157,6 +165,10 @@ private:
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
   }
+  /// 2^t for t <= 0 (+/-inf and NaN included): exactly 0 for t <= -127,
+  /// else a cubic on the fraction (relative error < 8e-5, well below the
+  /// bf16 rounding of P) scaled by the exponent.
+  Value exp2(Value t);
   /// `mem[at]` widened to f32 when `valid`, else 0 (at must be in bounds).
   Value loadOrZero(Value mem, ValueRange at, Value valid) {
     Value x = memref::LoadOp::create(b, loc, mem, at);
@@ -181,7 +193,13 @@ private:
                   TileFn loadB, TileFn initC, StoreFn storeC);
   void prepareScores(Value s, Value j0, Value nk);
   void maskScores(Value s, Value j0, Value nk);
-  void softmax(Value s, Value p, Value o, Value mBuf, Value lBuf, Value scale);
+  /// Buffers of Bq floats: the running max m and sum l, and per key block
+  /// the raw row maxima and sums, the exp shift (base 2) and the rescale
+  /// factor of O.
+  struct RowStats {
+    Value m, l, blockMax, blockSum, shift, alpha;
+  };
+  void softmax(Value s, Value p, const RowStats &stats, Value scale);
   void writeOutput(Value o, Value lBuf);
   void emitTask(ValueRange ivs);
 
@@ -204,38 +222,56 @@ private:
 
 } // namespace
 
-/// Kp[b][h][d/2][2j + d%2] = K[b][h][j][d] and Vp[b][h][j/2][2e + j%2] =
-/// V[b][h][j][e] for the 16 keys of tile `ivs[2]`, zero past Sk, D and Dv.
+/// The K and V panels of the 32 keys of group `ivs[2]`, zero past Sk, D and
+/// Dv:
+///   Kp[b][h][j/16][d/2][2 (j%16) + d%2] = K[b][h][j][d]
+///   Vp[b][h][j/32][e/16][(j%32)/2][2 (e%16) + j%2] = V[b][h][j][e]
+/// so that every operand tile is 1 KiB of contiguous memory.
 void AmxKernelBuilder::packKeysValues(ValueRange ivs) {
-  Value bi = ivs[0], h = ivs[1];
-  Value j0 = mul(ivs[2], idx(kTileRows));
+  Value bi = ivs[0], h = ivs[1], group32 = ivs[2];
   Value lastKey = sub(sk, idx(1));
-  forLoop(idx(0), idx(kTileRows), 1, [&](Value r) {
-    Value j = add(j0, r);
-    Value keyValid = cmp(arith::CmpIPredicate::slt, j, sk);
-    Value jc = minIdx(j, lastKey);
-    Value twoJ = mul(j, idx(2));
-    forLoop(idx(0), idx(dPad / 2), 1, [&](Value dp) {
-      for (int64_t t = 0; t < 2; ++t) {
-        Value dd = add(mul(dp, idx(2)), idx(t));
-        Value valid = arith::AndIOp::create(
-            b, loc, keyValid, cmp(arith::CmpIPredicate::slt, dd, idx(d)));
-        Value x = loadOrZero(km, {bi, h, jc, minIdx(dd, idx(d - 1))}, valid);
-        memref::StoreOp::create(b, loc, x, kp,
-                                ValueRange{bi, h, dp, add(twoJ, idx(t))});
+  // Elements of row j of `mem` from `e0` on (at most `n`), zero past the
+  // row's `width` and for keys past Sk.
+  auto loadRow = [&](Value mem, Value j, int64_t e0, int64_t n, int64_t width) {
+    Value valid = cmp(arith::CmpIPredicate::slt, j, sk);
+    Value count = arith::SelectOp::create(
+        b, loc, valid, idx(std::clamp<int64_t>(width - e0, 0, n)), idx(0));
+    auto type = VectorType::get({n}, bf16);
+    Value mask = vector::CreateMaskOp::create(
+        b, loc, VectorType::get({n}, b.getI1Type()), ValueRange{count});
+    Value pass = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getZeroAttr(bf16)));
+    return vector::MaskedLoadOp::create(
+               b, loc, type, mem,
+               ValueRange{bi, h, minIdx(j, lastKey), idx(e0)}, mask, pass)
+        .getResult();
+  };
+  forLoop(idx(0), idx(2 * kTileRows), 1, [&](Value r) {
+    Value j = add(mul(group32, idx(2 * kTileRows)), r);
+    Value tile = arith::DivUIOp::create(b, loc, j, idx(kTileRows));
+    Value col = mul(arith::RemUIOp::create(b, loc, j, idx(kTileRows)), idx(2));
+    for (int64_t c = 0; c < dPad; c += kPairCols) {
+      Value row = loadRow(km, j, c, kPairCols, d);
+      for (int64_t p = 0; p < kPairCols / 2; ++p) {
+        Value pair = vector::ExtractStridedSliceOp::create(
+            b, loc, row, ArrayRef<int64_t>{2 * p}, ArrayRef<int64_t>{2},
+            ArrayRef<int64_t>{1});
+        vector::StoreOp::create(b, loc, pair, kp,
+                                ValueRange{bi, h, tile, idx(c / 2 + p), col});
       }
-    });
-    // Key j is element j % 2 of the pair row j / 2.
-    Value pairRow = arith::DivUIOp::create(b, loc, j, idx(2));
-    Value parity = arith::RemUIOp::create(b, loc, j, idx(2));
-    forLoop(idx(0), idx(dvPad), 1, [&](Value e) {
-      Value valid = arith::AndIOp::create(
-          b, loc, keyValid, cmp(arith::CmpIPredicate::slt, e, idx(dv)));
-      Value x = loadOrZero(vm, {bi, h, jc, minIdx(e, idx(dv - 1))}, valid);
-      memref::StoreOp::create(
-          b, loc, x, vp,
-          ValueRange{bi, h, pairRow, add(mul(e, idx(2)), parity)});
-    });
+    }
+  });
+  // Rows 2r and 2r + 1 interleaved.
+  forLoop(idx(0), idx(kTileRows), 1, [&](Value r) {
+    Value j = add(mul(group32, idx(2 * kTileRows)), mul(r, idx(2)));
+    for (int64_t e = 0; e < dvPad; e += kAccCols) {
+      Value even = loadRow(vm, j, e, kAccCols, dv);
+      Value odd = loadRow(vm, add(j, idx(1)), e, kAccCols, dv);
+      Value pairs = vector::InterleaveOp::create(b, loc, even, odd);
+      vector::StoreOp::create(
+          b, loc, pairs, vp,
+          ValueRange{bi, h, group32, idx(e / kAccCols), r, idx(0)});
+    }
   });
 }
 
@@ -243,16 +279,23 @@ void AmxKernelBuilder::packKeysValues(ValueRange ivs) {
 /// last row and past D.
 void AmxKernelBuilder::packQueries(Value qp) {
   Value lastRow = sub(rows, idx(1));
+  auto type = VectorType::get({kPairCols}, bf16);
+  Value pass = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getZeroAttr(bf16)));
   forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
     Value rowValid = cmp(arith::CmpIPredicate::slt, i, nq);
-    Value h, query;
-    std::tie(h, query) = rowToHeadQuery(minIdx(add(q0, i), lastRow));
-    forLoop(idx(0), idx(dPad), 1, [&](Value dd) {
-      Value valid = arith::AndIOp::create(
-          b, loc, rowValid, cmp(arith::CmpIPredicate::slt, dd, idx(d)));
-      Value x = loadOrZero(qm, {bIdx, h, query, minIdx(dd, idx(d - 1))}, valid);
-      memref::StoreOp::create(b, loc, x, qp, ValueRange{i, dd});
-    });
+    auto [h, query] = rowToHeadQuery(minIdx(add(q0, i), lastRow));
+    for (int64_t c = 0; c < dPad; c += kPairCols) {
+      Value count = arith::SelectOp::create(
+          b, loc, rowValid, idx(std::clamp<int64_t>(d - c, 0, kPairCols)),
+          idx(0));
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({kPairCols}, b.getI1Type()),
+          ValueRange{count});
+      Value x = vector::MaskedLoadOp::create(
+          b, loc, type, qm, ValueRange{bIdx, h, query, idx(c)}, mask, pass);
+      vector::StoreOp::create(b, loc, x, qp, ValueRange{i, idx(c)});
+    }
   });
 }
 
@@ -262,8 +305,8 @@ void AmxKernelBuilder::packQueries(Value qp) {
 void AmxKernelBuilder::tileMatmul(int64_t mTiles, int64_t nTiles,
                                   int64_t kSteps, TileFn loadA, TileFn loadB,
                                   TileFn initC, StoreFn storeC) {
-  for (int64_t m0 = 0; m0 < mTiles; m0 += 2) {
-    for (int64_t n0 = 0; n0 < nTiles; n0 += 2) {
+  for (int64_t n0 = 0; n0 < nTiles; n0 += 2) {
+    for (int64_t m0 = 0; m0 < mTiles; m0 += 2) {
       int64_t ms = std::min<int64_t>(2, mTiles - m0);
       int64_t ns = std::min<int64_t>(2, nTiles - n0);
       SmallVector<Value, 4> acc;
@@ -399,58 +442,123 @@ void AmxKernelBuilder::maskScores(Value s, Value j0, Value nk) {
   });
 }
 
-/// Per row: m' = max(m, max_j S), P = bf16(exp(S - m')), l = alpha l +
-/// sum_j P and O *= alpha with alpha = exp(m - m'). A row that has kept no
-/// key keeps m = -inf and is shifted by 0, so that exp gives 0, not NaN.
-void AmxKernelBuilder::softmax(Value s, Value p, Value o, Value mBuf,
-                               Value lBuf, Value scale) {
-  Value negInf = f32Const(-std::numeric_limits<double>::infinity());
+Value AmxKernelBuilder::exp2(Value t) {
+  static constexpr float kCoefficients[] = {0.99992514f, 0.69583398f,
+                                            0.22606707f, 0.07802403f};
+  t = arith::MaximumFOp::create(b, loc, t, splat(-127.0));
+  Value n = math::FloorOp::create(b, loc, t);
+  Value f = arith::SubFOp::create(b, loc, t, n);
+  Value poly = splat(kCoefficients[3]);
+  for (int k = 2; k >= 0; --k)
+    poly = math::FmaOp::create(b, loc, poly, f, splat(kCoefficients[k]));
+  auto intType = VectorType::get({kAccCols}, b.getI32Type());
+  auto intSplat = [&](int32_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
+  };
+  Value bits = arith::ShLIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, arith::FPToSIOp::create(b, loc, intType, n),
+                            intSplat(127)),
+      intSplat(23));
+  return arith::MulFOp::create(b, loc, poly,
+                               arith::BitcastOp::create(b, loc, vecType, bits));
+}
+
+/// The online softmax of one key block, with the row statistics in buffers
+/// of Bq floats so that their updates run 16 rows per vector:
+///   m' = max(m, max_j S), shift = m' (0 while m' = -inf, so that exp gives
+///   0 rather than NaN), alpha = exp(m - shift),
+///   P = bf16(exp(scale S - shift)), l = alpha l + sum_j P
+/// with exp(x) = exp2(x log2(e)). O is rescaled by alpha later.
+/// `scale` is null when prepareScores applied it.
+void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
+                               Value scale) {
+  constexpr int64_t kVectors = kKeyBlock / kAccCols;
   auto pType = VectorType::get({kAccCols}, bf16);
-  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
-    SmallVector<Value> x;
-    Value rowMax;
-    for (int64_t c = 0; c < kKeyBlock; c += kAccCols) {
-      Value v =
-          vector::LoadOp::create(b, loc, vecType, s, ValueRange{i, idx(c)});
-      if (scale)
-        v = arith::MulFOp::create(b, loc, v, scale);
-      x.push_back(v);
-      rowMax = rowMax ? arith::MaximumFOp::create(b, loc, rowMax, v) : v;
+  auto rowVectors = [&](Value i) {
+    SmallVector<Value, kVectors> x;
+    for (int64_t c = 0; c < kKeyBlock; c += kAccCols)
+      x.push_back(
+          vector::LoadOp::create(b, loc, vecType, s, ValueRange{i, idx(c)}));
+    return x;
+  };
+  auto reduce = [&](vector::CombiningKind kind, ArrayRef<Value> x) {
+    // A tree, not a chain, to keep the dependency depth low.
+    SmallVector<Value, kVectors> level(x.begin(), x.end());
+    while (level.size() > 1) {
+      SmallVector<Value, kVectors> next;
+      for (size_t k = 0; k + 1 < level.size(); k += 2)
+        next.push_back(
+            kind == vector::CombiningKind::ADD
+                ? arith::AddFOp::create(b, loc, level[k], level[k + 1])
+                      .getResult()
+                : arith::MaximumFOp::create(b, loc, level[k], level[k + 1])
+                      .getResult());
+      if (level.size() % 2)
+        next.push_back(level.back());
+      level = std::move(next);
     }
-    Value mOld = memref::LoadOp::create(b, loc, mBuf, ValueRange{i});
-    Value mNew = arith::MaximumFOp::create(
-        b, loc, mOld,
-        vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
-                                    rowMax));
+    return vector::ReductionOp::create(b, loc, kind, level[0]).getResult();
+  };
+
+  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+    memref::StoreOp::create(
+        b, loc, reduce(vector::CombiningKind::MAXIMUMF, rowVectors(i)),
+        st.blockMax, ValueRange{i});
+  });
+  Value negInf = splat(-std::numeric_limits<double>::infinity());
+  Value log2e = splat(1.4426950408889634);
+  // Scores go to base 2 with the scale in the same multiply.
+  Value factor =
+      scale ? arith::MulFOp::create(b, loc, scale, log2e).getResult() : log2e;
+  for (int64_t g = 0; g < kQueryBlock; g += kAccCols) {
+    SmallVector<Value, 1> at{idx(g)};
+    Value blockMax = vector::LoadOp::create(b, loc, vecType, st.blockMax, at);
+    if (scale)
+      blockMax = arith::MulFOp::create(b, loc, blockMax, scale);
+    Value mOld = vector::LoadOp::create(b, loc, vecType, st.m, at);
+    Value mNew = arith::MaximumFOp::create(b, loc, mOld, blockMax);
     Value shift = arith::SelectOp::create(
         b, loc,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew, negInf),
-        f32Const(0.0), mNew);
-    Value alpha =
-        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mOld, shift));
-    Value shiftV = vector::BroadcastOp::create(b, loc, vecType, shift);
-    Value sum;
-    for (auto [c, v] : llvm::enumerate(x)) {
-      Value e =
-          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, v, shiftV));
-      sum = sum ? arith::AddFOp::create(b, loc, sum, e) : e;
-      vector::StoreOp::create(b, loc, arith::TruncFOp::create(b, loc, pType, e),
+        splat(0.0), mNew);
+    vector::StoreOp::create(b, loc, mNew, st.m, at);
+    vector::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, shift, log2e),
+                            st.shift, at);
+    vector::StoreOp::create(
+        b, loc,
+        exp2(arith::MulFOp::create(
+            b, loc, arith::SubFOp::create(b, loc, mOld, shift), log2e)),
+        st.alpha, at);
+  }
+  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+    auto scalar = [&](Value buf) {
+      return vector::BroadcastOp::create(
+          b, loc, vecType, memref::LoadOp::create(b, loc, buf, ValueRange{i}));
+    };
+    Value negShift = arith::NegFOp::create(b, loc, scalar(st.shift));
+    SmallVector<Value, kVectors> e;
+    for (auto [c, x] : llvm::enumerate(rowVectors(i))) {
+      e.push_back(exp2(math::FmaOp::create(b, loc, x, factor, negShift)));
+      vector::StoreOp::create(b, loc,
+                              arith::TruncFOp::create(b, loc, pType, e.back()),
                               p, ValueRange{i, idx(c * kAccCols)});
     }
-    Value lOld = memref::LoadOp::create(b, loc, lBuf, ValueRange{i});
-    Value lNew = math::FmaOp::create(
-        b, loc, lOld, alpha,
-        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum));
-    memref::StoreOp::create(b, loc, mNew, mBuf, ValueRange{i});
-    memref::StoreOp::create(b, loc, lNew, lBuf, ValueRange{i});
-    Value alphaV = vector::BroadcastOp::create(b, loc, vecType, alpha);
-    for (int64_t e = 0; e < dvPad; e += kAccCols) {
-      SmallVector<Value, 2> at{i, idx(e)};
-      Value y = vector::LoadOp::create(b, loc, vecType, o, at);
-      vector::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, y, alphaV),
-                              o, at);
-    }
+    memref::StoreOp::create(b, loc, reduce(vector::CombiningKind::ADD, e),
+                            st.blockSum, ValueRange{i});
   });
+  for (int64_t g = 0; g < kQueryBlock; g += kAccCols) {
+    SmallVector<Value, 1> at{idx(g)};
+    auto load = [&](Value buf) {
+      return vector::LoadOp::create(b, loc, vecType, buf, at);
+    };
+    vector::StoreOp::create(b, loc,
+                            math::FmaOp::create(b, loc, load(st.l),
+                                                load(st.alpha),
+                                                load(st.blockSum)),
+                            st.l, at);
+  }
 }
 
 /// out[b, h, i, :] = O[r] / l[r] for the block's rows r = (h, i), and 0
@@ -498,34 +606,59 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   // packed K and V end at a whole block.
   Value jStart = mul(arith::DivUIOp::create(b, loc, start, idx(kKeyBlock)),
                      idx(kKeyBlock));
+  Value numBlocks =
+      arith::CeilDivUIOp::create(b, loc, sub(jEnd, jStart), idx(kKeyBlock));
 
+  // Rows are padded past powers of two, which would put every row of a tile
+  // in the same few cache sets. S, P and alpha are double-buffered (below).
   auto scratch = [&](ArrayRef<int64_t> shape, Type elt) {
-    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, elt))
+    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, elt),
+                                    b.getI64IntegerAttr(kLineBytes))
         .getResult();
   };
-  Value qp = scratch({kQueryBlock, dPad}, bf16);
-  Value s = scratch({kQueryBlock, kKeyBlock}, f32);
-  Value p = scratch({kQueryBlock, kKeyBlock}, bf16);
-  Value o = scratch({kQueryBlock, dvPad}, f32);
-  Value mBuf = scratch({kQueryBlock}, f32);
-  Value lBuf = scratch({kQueryBlock}, f32);
+  Value qp = scratch({kQueryBlock, dPad + kPairCols}, bf16);
+  Value sBufs = scratch({2, kQueryBlock, kKeyBlock + kAccCols}, f32);
+  Value pBufs = scratch({2, kQueryBlock, kKeyBlock + kPairCols}, bf16);
+  Value alphaBufs = scratch({2, kQueryBlock}, f32);
+  Value o = scratch({kQueryBlock, dvPad + kAccCols}, f32);
+  Value pv = scratch({kQueryBlock, dvPad + kAccCols}, f32);
+  RowStats st;
+  for (Value *buf : {&st.m, &st.l, &st.blockMax, &st.blockSum, &st.shift})
+    *buf = scratch({kQueryBlock}, f32);
+  // Buffer `parity` of a double buffer, as a memref of one rank less.
+  auto half = [&](Value bufs, Value parity) -> Value {
+    auto type = cast<MemRefType>(bufs.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+    offsets[0] = parity;
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+    for (int64_t dim : type.getShape().drop_front())
+      sizes.push_back(b.getIndexAttr(dim));
+    SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+    auto resultType = memref::SubViewOp::inferRankReducedResultType(
+        type.getShape().drop_front(), type, offsets, sizes, strides);
+    return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType), bufs,
+                                     offsets, sizes, strides);
+  };
+  auto parityOf = [&](Value t) {
+    return arith::RemUIOp::create(b, loc, t, idx(2)).getResult();
+  };
+  auto blockStart = [&](Value t) {
+    return add(jStart, mul(t, idx(kKeyBlock)));
+  };
 
   packQueries(qp);
   Value negInf = f32Const(-std::numeric_limits<double>::infinity());
   Value zero = f32Const(0.0), zeroV = splat(0.0);
   forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
-    memref::StoreOp::create(b, loc, negInf, mBuf, ValueRange{i});
-    memref::StoreOp::create(b, loc, zero, lBuf, ValueRange{i});
+    memref::StoreOp::create(b, loc, negInf, st.m, ValueRange{i});
+    memref::StoreOp::create(b, loc, zero, st.l, ValueRange{i});
     for (int64_t e = 0; e < dvPad; e += kAccCols)
       vector::StoreOp::create(b, loc, zeroV, o, ValueRange{i, idx(e)});
   });
 
-  // The scale is applied as scores are read unless prepareScores did it.
-  bool prepare = op.getSoftcapAttr() || maskm;
-  forLoop(jStart, jEnd, kKeyBlock, [&](Value j0) {
-    Value nk = minIdx(idx(kKeyBlock), sub(jEnd, j0));
-    // S = Qp Kp[:, j0:j0+Bk].
-    Value kCol = mul(j0, idx(2));
+  // S = Qp Kp[:, j0:j0+Bk].
+  auto computeScores = [&](Value s, Value j0) {
+    Value kTile = arith::DivUIOp::create(b, loc, j0, idx(kTileRows));
     tileMatmul(
         kQueryBlock / kTileRows, kKeyBlock / kAccCols, dPad / kPairCols,
         [&](int64_t m, int64_t k) {
@@ -536,8 +669,8 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
         [&](int64_t k, int64_t n) {
           return amx::TileLoadOp::create(
               b, loc, operandTile, kp,
-              ValueRange{bIdx, kvHead, idx(k * kTileRows),
-                         add(kCol, idx(n * kPairCols))});
+              ValueRange{bIdx, kvHead, add(kTile, idx(n)), idx(k * kTileRows),
+                         idx(0)});
         },
         [&](int64_t, int64_t) {
           return amx::TileZeroOp::create(b, loc, accTile);
@@ -546,13 +679,10 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
           amx::TileStoreOp::create(
               b, loc, s, ValueRange{idx(m * kTileRows), idx(n * kAccCols)}, c);
         });
-    if (prepare)
-      prepareScores(s, j0, nk);
-    maskScores(s, j0, nk);
-    softmax(s, p, o, mBuf, lBuf,
-            prepare ? Value() : splat(op.getEffectiveScale()));
-    // O += P Vp[j0/2 : j0/2 + Bk/2].
-    Value vRow = arith::DivUIOp::create(b, loc, j0, idx(2));
+  };
+  // PV = P Vp[j0 / 32 : (j0 + Bk) / 32].
+  auto computeValues = [&](Value p, Value j0) {
+    Value vGroup = arith::DivUIOp::create(b, loc, j0, idx(kPairCols));
     tileMatmul(
         kQueryBlock / kTileRows, dvPad / kAccCols, kKeyBlock / kPairCols,
         [&](int64_t m, int64_t k) {
@@ -561,22 +691,80 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
               ValueRange{idx(m * kTileRows), idx(k * kPairCols)});
         },
         [&](int64_t k, int64_t n) {
-          return amx::TileLoadOp::create(
-              b, loc, operandTile, vp,
-              ValueRange{bIdx, kvHead, add(vRow, idx(k * kTileRows)),
-                         idx(n * kPairCols)});
+          return amx::TileLoadOp::create(b, loc, operandTile, vp,
+                                         ValueRange{bIdx, kvHead,
+                                                    add(vGroup, idx(k)), idx(n),
+                                                    idx(0), idx(0)});
         },
-        [&](int64_t m, int64_t n) {
-          return amx::TileLoadOp::create(
-              b, loc, accTile, o,
-              ValueRange{idx(m * kTileRows), idx(n * kAccCols)});
+        [&](int64_t, int64_t) {
+          return amx::TileZeroOp::create(b, loc, accTile);
         },
         [&](int64_t m, int64_t n, Value c) {
           amx::TileStoreOp::create(
-              b, loc, o, ValueRange{idx(m * kTileRows), idx(n * kAccCols)}, c);
+              b, loc, pv, ValueRange{idx(m * kTileRows), idx(n * kAccCols)}, c);
         });
+  };
+  // O = alpha O + PV, row by row.
+  auto updateOutput = [&](Value alpha) {
+    forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+      Value a = vector::BroadcastOp::create(
+          b, loc, vecType,
+          memref::LoadOp::create(b, loc, alpha, ValueRange{i}));
+      for (int64_t c = 0; c < dvPad; c += kAccCols) {
+        SmallVector<Value, 2> at{i, idx(c)};
+        Value x = vector::LoadOp::create(b, loc, vecType, o, at);
+        Value y = vector::LoadOp::create(b, loc, vecType, pv, at);
+        vector::StoreOp::create(b, loc, math::FmaOp::create(b, loc, x, a, y), o,
+                                at);
+      }
+    });
+  };
+  auto ifThen = [&](Value cond, function_ref<void()> body) {
+    scf::IfOp::create(b, loc, cond, [&](OpBuilder &, Location) {
+      body();
+      scf::YieldOp::create(b, loc);
+    });
+  };
+
+  // The key blocks are software-pipelined so that no unit reads what the
+  // other wrote just before (a vector load of a tile store's data, or a tile
+  // load of vector stores, waits for the stores to drain): iteration t
+  // computes S of block t + 1, PV of block t - 1, the softmax of block t and
+  // O with block t - 1.
+  //
+  // The scale is applied as scores are read (a positive factor commutes with
+  // the max) unless prepareScores did it.
+  double scale = op.getEffectiveScale();
+  bool prepare = op.getSoftcapAttr() || maskm || !(scale > 0);
+  Value any = cmp(arith::CmpIPredicate::sgt, numBlocks, idx(0));
+  ifThen(any, [&] { computeScores(half(sBufs, idx(0)), jStart); });
+  forLoop(idx(0), numBlocks, 1, [&](Value t) {
+    Value parity = parityOf(t);
+    Value notFirst = cmp(arith::CmpIPredicate::sge, t, idx(1));
+    Value prev = sub(t, idx(1));
+    ifThen(notFirst, [&] {
+      computeValues(half(pBufs, parityOf(prev)), blockStart(prev));
+    });
+    Value j0 = blockStart(t);
+    Value nk = minIdx(idx(kKeyBlock), sub(jEnd, j0));
+    Value s = half(sBufs, parity);
+    if (prepare)
+      prepareScores(s, j0, nk);
+    maskScores(s, j0, nk);
+    st.alpha = half(alphaBufs, parity);
+    softmax(s, half(pBufs, parity), st, prepare ? Value() : splat(scale));
+    ifThen(notFirst, [&] { updateOutput(half(alphaBufs, parityOf(prev))); });
+    Value next = add(t, idx(1));
+    ifThen(cmp(arith::CmpIPredicate::slt, next, numBlocks), [&] {
+      computeScores(half(sBufs, parityOf(next)), blockStart(next));
+    });
   });
-  writeOutput(o, lBuf);
+  ifThen(any, [&] {
+    Value last = sub(numBlocks, idx(1));
+    computeValues(half(pBufs, parityOf(last)), blockStart(last));
+    updateOutput(half(alphaBufs, parityOf(last)));
+  });
+  writeOutput(o, st.l);
 }
 
 Value AmxKernelBuilder::build() {
@@ -610,22 +798,22 @@ Value AmxKernelBuilder::build() {
   offset = sub(sk, sq);
   rows = mul(group, sq);
 
-  // K and V in pair layout, Sk padded to whole key blocks.
-  Value skPad = mul(arith::CeilDivUIOp::create(b, loc, sk, idx(kKeyBlock)),
-                    idx(kKeyBlock));
+  // K and V panels, Sk padded to whole key blocks.
+  Value blocks = arith::CeilDivUIOp::create(b, loc, sk, idx(kKeyBlock));
   int64_t dyn = ShapedType::kDynamic;
-  kp = memref::AllocOp::create(b, loc,
-                               MemRefType::get({dyn, dyn, dPad / 2, dyn}, bf16),
-                               ValueRange{batch, kvHeads, mul(skPad, idx(2))});
+  kp = memref::AllocOp::create(
+      b, loc, MemRefType::get({dyn, dyn, dyn, dPad / 2, 2 * kTileRows}, bf16),
+      ValueRange{batch, kvHeads, mul(blocks, idx(kKeyBlock / kTileRows))},
+      b.getI64IntegerAttr(kLineBytes));
+  Value groups32 = mul(blocks, idx(kKeyBlock / kPairCols));
   vp = memref::AllocOp::create(
-      b, loc, MemRefType::get({dyn, dyn, dyn, 2 * dvPad}, bf16),
-      ValueRange{batch, kvHeads,
-                 arith::DivUIOp::create(b, loc, skPad, idx(2))});
+      b, loc,
+      MemRefType::get({dyn, dyn, dyn, dvPad / kAccCols, kTileRows, kPairCols},
+                      bf16),
+      ValueRange{batch, kvHeads, groups32}, b.getI64IntegerAttr(kLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
-      ValueRange{batch, kvHeads,
-                 arith::DivUIOp::create(b, loc, skPad, idx(kTileRows))},
-      ValueRange{idx(1), idx(1), idx(1)},
+      ValueRange{batch, kvHeads, groups32}, ValueRange{idx(1), idx(1), idx(1)},
       [&](OpBuilder &, Location, ValueRange ivs) { packKeysValues(ivs); });
 
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(kQueryBlock));

@@ -3,45 +3,61 @@
 // The AMX code lowers to the tile intrinsics (LLVM configures the tiles).
 // RUN: attn-opt %s --attn-cpu-pipeline="amx=true" -split-input-file | FileCheck %s --check-prefix=LLVM
 
-// bf16 with 8 x 100 rows per kv head: K and V packed once into pair layout
-// (D = 80 padded to 96, Dv = 40 to 48, Sk = 70 to whole 64-key blocks), then
-// per task of 32 rows S = Q K^T and O += P V on 16x32 bf16 tiles.
+// bf16 with 4 x 100 rows per kv head. K and V are packed once into 1 KiB
+// tile panels (D = 80 padded to 96, Dv = 40 to 48, Sk = 70 to one 128-key
+// block): K^T as pairs of d per 16 keys, V as pairs of keys (interleaved
+// rows) per 32 keys and 16 columns. Per task of 32 rows, S = Q K^T and
+// P V run on 16x32 bf16 tiles, the key-block loop software-pipelined over
+// double buffers of S and P, and O = alpha O + P V in vectors.
 // CHECK-LABEL: func.func @gqa_odd(
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x8x100x80xbf16>, %[[K:[^:]+]]: tensor<2x2x70x80xbf16>, %[[V:[^:]+]]: tensor<2x2x70x40xbf16>
 // CHECK-DAG:     %[[KM:.+]] = bufferization.to_buffer %[[K]] read_only
 // CHECK-DAG:     %[[VM:.+]] = bufferization.to_buffer %[[V]] read_only
 // CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x8x100x40xbf16>
-// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) : memref<?x?x48x?xbf16>
-// CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) : memref<?x?x?x96xbf16>
+// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x48x32xbf16>
+// CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x3x16x32xbf16>
 // CHECK:         scf.parallel
-// CHECK:           memref.load %[[KM]]
-// CHECK:           memref.store {{.*}}, %[[KP]]
-// CHECK:           memref.load %[[VM]]
-// CHECK:           memref.store {{.*}}, %[[VP]]
+// CHECK:           vector.maskedload %[[KM]]
+// CHECK:           vector.store {{.*}}, %[[KP]]{{.*}} vector<2xbf16>
+// CHECK:           vector.maskedload %[[VM]]
+// CHECK:           vector.maskedload %[[VM]]
+// CHECK:           vector.interleave {{.*}} : vector<16xbf16> -> vector<32xbf16>
+// CHECK:           vector.store {{.*}}, %[[VP]]
 // CHECK:         scf.parallel
 // CHECK:           memref.alloca_scope
-// CHECK-DAG:         %[[QP:.+]] = memref.alloca() : memref<32x96xbf16>
-// CHECK-DAG:         %[[S:.+]] = memref.alloca() : memref<32x64xf32>
-// CHECK-DAG:         %[[P:.+]] = memref.alloca() : memref<32x64xbf16>
-// CHECK-DAG:         %[[O:.+]] = memref.alloca() : memref<32x48xf32>
-// CHECK:             scf.for
-// Scores: 2 x 4 accumulator tiles, each the sum of 3 products over D.
-// CHECK-COUNT-8:       amx.tile_zero : !amx.tile<16x16xf32>
+// CHECK-DAG:         %[[QP:.+]] = memref.alloca() {alignment = 64 : i64} : memref<32x128xbf16>
+// CHECK-DAG:         %[[S:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x32x144xf32>
+// CHECK-DAG:         %[[P:.+]] = memref.alloca() {alignment = 64 : i64} : memref<2x32x160xbf16>
+// CHECK-DAG:         %[[O:.+]] = memref.alloca() {alignment = 64 : i64} : memref<32x64xf32>
+// S of the first block, before the loop: 2 x 8 accumulator tiles in 2 x 2
+// groups, each the sum of 3 products over D.
+// CHECK:             scf.if
+// CHECK:               %[[S0:.+]] = memref.subview %[[S]][%{{.+}}, 0, 0] [1, 32, 144] [1, 1, 1]
+// CHECK-COUNT-4:       amx.tile_zero : !amx.tile<16x16xf32>
+// CHECK:               amx.tile_load %[[QP]]{{.*}} into !amx.tile<16x32xbf16>
 // CHECK:               amx.tile_load %[[QP]]{{.*}} into !amx.tile<16x32xbf16>
 // CHECK:               amx.tile_load %[[KP]]{{.*}} into !amx.tile<16x32xbf16>
-// CHECK:               amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
-// CHECK:               amx.tile_store %[[S]]
-// Online softmax on the rows, P rounded to bf16.
+// CHECK:               amx.tile_load %[[KP]]{{.*}} into !amx.tile<16x32xbf16>
+// CHECK-COUNT-4:       amx.tile_mulf {{.*}} : !amx.tile<16x32xbf16>, !amx.tile<16x32xbf16>, !amx.tile<16x16xf32>
+// CHECK:               amx.tile_store %[[S0]]
+// CHECK:             scf.for
+// P V of the previous block.
+// CHECK:               scf.if
+// CHECK:                 amx.tile_load %[[VP]]
+// CHECK:                 amx.tile_mulf
+// CHECK:                 amx.tile_store
+// Online softmax on the rows (base 2), P rounded to bf16.
 // CHECK:               vector.reduction <maximumf>
-// CHECK:               math.exp {{.*}} : vector<16xf32>
+// CHECK:               math.floor {{.*}} : vector<16xf32>
 // CHECK:               arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
-// CHECK:               vector.store {{.*}}, %[[P]]
-// O += P V, accumulating into the loaded O tiles.
-// CHECK:               amx.tile_load %[[O]]{{.*}} into !amx.tile<16x16xf32>
-// CHECK:               amx.tile_load %[[P]]
-// CHECK:               amx.tile_load %[[VP]]
-// CHECK:               amx.tile_mulf
-// CHECK:               amx.tile_store %[[O]]
+// CHECK:               vector.reduction <add>
+// O = alpha O + P V of the previous block.
+// CHECK:               scf.if
+// CHECK:                 math.fma {{.*}} : vector<16xf32>
+// CHECK:                 vector.store {{.*}}, %[[O]]
+// S of the next block.
+// CHECK:               scf.if
+// CHECK:                 amx.tile_load %[[KP]]
 // CHECK:           vector.maskedstore %[[OUT]]
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.sdpa

@@ -89,6 +89,9 @@ except OSError:
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):
     config.available_features.add("attn-run")
+# The libFuzzer target of sanitizer builds (scripts/build-sanitized.sh).
+if os.path.exists(os.path.join(config.attn_tools_dir, "attn-fuzz")):
+    config.available_features.add("attn-fuzz")
 try:
     subprocess.check_call(
         [config.python_executable, "-c", "import numpy"],

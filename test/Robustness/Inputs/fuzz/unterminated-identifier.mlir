@@ -1,0 +1,3 @@
+// RUN: attn-opt %3 --pass-pi
+
+peli

@@ -17,7 +17,12 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attn_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
-config.substitutions.append(("%python", config.python_executable))
+# Sanitizer builds: the instrumented Python extension needs the shared ASan
+# runtime in the uninstrumented interpreter (the tools it runs share it).
+python_cmd = config.python_executable
+if getattr(config, "attn_sanitized", 0) and getattr(config, "attn_asan_runtime", ""):
+    python_cmd = f"env LD_PRELOAD={config.attn_asan_runtime} {python_cmd}"
+config.substitutions.append(("%python", python_cmd))
 config.substitutions.append(("%attn_src", config.attn_src_root))
 config.substitutions.append(("%attn_obj", config.attn_obj_root))
 config.substitutions.append(("%attn_libs", os.path.join(config.attn_obj_root, "lib")))
@@ -75,6 +80,11 @@ if cmake and os.path.exists(cxx) and shutil.which("ninja"):
     config.available_features.add("cmake")
     config.substitutions.append(("%cmake", cmake))
     config.substitutions.append(("%cxx", cxx))
+
+# ASan/UBSan builds: instrumented libraries neither load into upstream's
+# uninstrumented mlir-opt nor link into a consumer built without sanitizers.
+if getattr(config, "attn_sanitized", 0):
+    config.available_features.add("sanitizer")
 
 # Hosts whose bf16 attention runs on AMX tiles.
 try:

@@ -62,12 +62,15 @@ int64_t mlir::attn::getHostVectorWidth() {
 
 namespace {
 
-/// Register tiles: S^T in (kAccumulators / QV) keys x Bq queries, O in
-/// kQueryTile queries x kValueVectors vectors of Dv: 12 independent
-/// accumulators, enough to hide the FMA latency while leaving registers for
-/// the operands (16 on AVX2).
-constexpr int64_t kAccumulators = 12;
-constexpr int64_t kQueryTile = 4;
+/// Register tiles: S^T in (accumulators / QV) keys x Bq queries, O in
+/// queryTile queries x kValueVectors vectors of Dv (4 queries when a block
+/// is one vector of rows, as in decoding). 12 independent
+/// accumulators hide the FMA latency while leaving registers for the
+/// operands with 16 vector registers (AVX2); with 32 (AVX-512), 24 halve the
+/// loads and broadcasts per FMA.
+static int64_t getAccumulators(int64_t vectorWidth) {
+  return vectorWidth >= 16 ? 24 : 12;
+}
 constexpr int64_t kValueVectors = 3;
 /// Query vectors per S^T register tile: wider blocks are done in slices, so
 /// that each broadcast K element still feeds several FMAs without the tile
@@ -78,8 +81,9 @@ constexpr int64_t kScoreQueryVectors = 4;
 /// the key block below it.
 static int64_t getKeyTile(const FlashOptions &options) {
   int64_t tile = std::max<int64_t>(
-      1, kAccumulators / std::min(kScoreQueryVectors,
-                                  options.queryBlock / options.vectorWidth));
+      1, getAccumulators(options.vectorWidth) /
+             std::min(kScoreQueryVectors,
+                      options.queryBlock / options.vectorWidth));
   while (options.keyBlock % tile)
     --tile;
   return tile;
@@ -139,6 +143,7 @@ private:
       : b(b), loc(loc), op(op), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
         bk(options.keyBlock), keyTile(getKeyTile(options)),
+        queryTile(bq > w ? getAccumulators(w) / kValueVectors : 4),
         splits(getKeySplits(op, options)) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
@@ -229,7 +234,7 @@ private:
   OpBuilder &b;
   Location loc;
   SdpaOp op;
-  int64_t w, qv, bq, bk, keyTile, splits;
+  int64_t w, qv, bq, bk, keyTile, queryTile, splits;
   int64_t d, dv, dvPad;
   Type f32;
   VectorType vecType;
@@ -561,13 +566,13 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
   return result;
 }
 
-/// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], in tiles of kQueryTile
+/// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], in tiles of queryTile
 /// queries by 2 vectors of Dv.
 void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                                           Value nk) {
   // Only the query tiles that hold rows of this block.
-  Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(kQueryTile)),
-                       idx(kQueryTile));
+  Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
+                       idx(queryTile));
   // Column tiles of kValueVectors vectors; a remainder of one vector is
   // avoided by ending with two tiles of two, since a lone vector leaves the
   // FMAs latency-bound.
@@ -582,10 +587,10 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
   int64_t e0 = 0;
   for (int64_t vecs : tiles) {
     scf::ForOp::create(
-        b, loc, idx(0), rowsUsed, idx(kQueryTile), ValueRange{},
+        b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
           SmallVector<Value> init;
-          for (int64_t ii = 0; ii < kQueryTile; ++ii)
+          for (int64_t ii = 0; ii < queryTile; ++ii)
             for (int64_t c = 0; c < vecs; ++c)
               init.push_back(vector::LoadOp::create(
                   b, loc, vecType, o,
@@ -606,13 +611,13 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                                    e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w)
                                                          : Value()));
                 SmallVector<Value> pElems;
-                for (int64_t ii = 0; ii < kQueryTile; ++ii)
+                for (int64_t ii = 0; ii < queryTile; ++ii)
                   pElems.push_back(memref::LoadOp::create(
                       b, loc, p, ValueRange{r, add(i0, idx(ii))}));
                 scf::YieldOp::create(b, loc,
                                      fmaOuterProduct(pElems, vvec, acc));
               });
-          for (int64_t ii = 0; ii < kQueryTile; ++ii)
+          for (int64_t ii = 0; ii < queryTile; ++ii)
             for (int64_t c = 0; c < vecs; ++c)
               vector::StoreOp::create(
                   b, loc, loop.getResult(ii * vecs + c), o,

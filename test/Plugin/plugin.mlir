@@ -1,5 +1,6 @@
 // The dialect and passes load into upstream mlir-opt from AttnPlugin.so.
 // REQUIRES: plugin
+// UNSUPPORTED: sanitizer
 // RUN: mlir-opt %s --load-dialect-plugin=%attn_libs/AttnPlugin.so --load-pass-plugin=%attn_libs/AttnPlugin.so --pass-pipeline="builtin.module(func.func(attn-fuse))" | FileCheck %s
 // RUN: mlir-opt %s --load-dialect-plugin=%attn_libs/AttnPlugin.so --load-pass-plugin=%attn_libs/AttnPlugin.so --pass-pipeline="builtin.module(attn-reference-pipeline)" | FileCheck --check-prefix=LLVM %s
 

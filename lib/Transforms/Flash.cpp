@@ -131,7 +131,7 @@ static int64_t getKeySplits(SdpaOp op, const FlashOptions &options) {
 }
 
 /// Emits the kernel of one attn.sdpa. All offsets are `index` values.
-class FlashKernelBuilder {
+class FlashKernelBuilder : flash::SdpaKernelBase {
 public:
   FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
                      const FlashOptions &opts)
@@ -140,13 +140,11 @@ public:
 private:
   FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
                      const FlashOptions &, const FlashOptions &options)
-      : b(b), loc(loc), op(op), w(options.vectorWidth),
+      : SdpaKernelBase(b, loc, op, options.vectorWidth), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
         bk(options.keyBlock), keyTile(getKeyTile(options)),
         queryTile(bq > w ? getAccumulators(w) / kValueVectors : 4),
         splits(getKeySplits(op, options)) {
-    f32 = b.getF32Type();
-    vecType = VectorType::get({w}, f32);
     RankedTensorType qType = op.getQuery().getType();
     d = qType.getDimSize(3);
     dv = op.getValue().getType().getDimSize(3);
@@ -158,24 +156,6 @@ public:
   Value build();
 
 private:
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value f32Const(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  Value splat(double v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
-  }
-  Value minIdx(Value x, Value y) {
-    return arith::MinSIOp::create(b, loc, x, y);
-  }
-  Value maxIdx(Value x, Value y) {
-    return arith::MaxSIOp::create(b, loc, x, y);
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-
   /// A scalar element of `mem` widened to f32.
   Value loadScalar(Value mem, ValueRange indices) {
     Value v = memref::LoadOp::create(b, loc, mem, indices);
@@ -231,20 +211,11 @@ private:
   void emitTask(ValueRange ivs);
   void emitCombine(ValueRange ivs);
 
-  OpBuilder &b;
-  Location loc;
-  SdpaOp op;
   int64_t w, qv, bq, bk, keyTile, queryTile, splits;
   int64_t d, dv, dvPad;
-  Type f32;
-  VectorType vecType;
 
   // Per-task values.
-  Value qm, km, vm, maskm, om, qtBuf;
-  // A block's rows are (query head, query) pairs of one key/value head,
-  // row = g * Sq + i for query head kvHead * G + g: grouped-query heads share
-  // the block, and so every K and V load.
-  Value bIdx, kvHead, group, rows, q0, nq, sq, sk, offset;
+  Value qtBuf, q0, nq;
   // The smallest and largest query index among the block's rows.
   Value iMin, iMax;
   Value blockIdx;
@@ -252,12 +223,6 @@ private:
   Value partialO, partialM, partialL;
   // f32 copies of the current K and V blocks, for f16/bf16 inputs.
   Value kBlock, vBlock;
-
-  /// The (query head, query index) of a row.
-  std::pair<Value, Value> rowToHeadQuery(Value row) {
-    Value h = add(mul(kvHead, group), arith::DivUIOp::create(b, loc, row, sq));
-    return {h, arith::RemUIOp::create(b, loc, row, sq)};
-  }
 };
 
 } // namespace
@@ -665,35 +630,7 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
 //===----------------------------------------------------------------------===//
 
 Value FlashKernelBuilder::build() {
-  auto toBuffer = [&](Value t) -> Value {
-    auto type = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
-        /*read_only=*/true);
-  };
-  qm = toBuffer(op.getQuery());
-  km = toBuffer(op.getKey());
-  vm = toBuffer(op.getValue());
-  if (Value mask = op.getMask())
-    maskm = toBuffer(mask);
-
-  RankedTensorType rType = op.getResult().getType();
-  SmallVector<Value> dynSizes;
-  for (int64_t i = 0; i < 3; ++i)
-    if (rType.isDynamicDim(i))
-      dynSizes.push_back(memref::DimOp::create(b, loc, qm, i));
-  om = memref::AllocOp::create(
-      b, loc, MemRefType::get(rType.getShape(), rType.getElementType()),
-      dynSizes);
-
-  Value batch = memref::DimOp::create(b, loc, qm, 0);
-  Value heads = memref::DimOp::create(b, loc, qm, 1);
-  sq = memref::DimOp::create(b, loc, qm, 2);
-  sk = memref::DimOp::create(b, loc, km, 2);
-  Value kvHeads = memref::DimOp::create(b, loc, km, 1);
-  group = arith::DivUIOp::create(b, loc, heads, kvHeads);
-  offset = sub(sk, sq);
-  rows = mul(group, sq);
+  bindOperands();
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 
   // With split keys, each task leaves an unnormalized partial output and its
@@ -717,18 +654,10 @@ Value FlashKernelBuilder::build() {
   SmallVector<Value> ubs = {batch, kvHeads, numBlocks};
   if (splits > 1)
     ubs.push_back(idx(splits));
-  scf::ParallelOp::create(
-      b, loc, lbs, ubs, steps, [&](OpBuilder &, Location, ValueRange ivs) {
-        // Scratch lives on the stack, released after each task.
-        auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
-        Region &region = scope.getBodyRegion();
-        if (region.empty())
-          region.emplaceBlock();
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(&region.front());
-        emitTask(ivs);
-        memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
-      });
+  scf::ParallelOp::create(b, loc, lbs, ubs, steps,
+                          [&](OpBuilder &, Location, ValueRange ivs) {
+                            inAllocaScope([&] { emitTask(ivs); });
+                          });
 
   if (splits > 1)
     scf::ParallelOp::create(
@@ -736,9 +665,7 @@ Value FlashKernelBuilder::build() {
         ValueRange(ubs).take_front(3), ValueRange{idx(1), idx(1), idx(1)},
         [&](OpBuilder &, Location, ValueRange ivs) { emitCombine(ivs); });
 
-  return bufferization::ToTensorOp::create(b, loc, rType, om,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+  return resultTensor();
 }
 
 /// Sets the block coordinates of a task: `ivs` are (batch, kv head, row
@@ -754,10 +681,10 @@ void FlashKernelBuilder::setBlock(ValueRange ivs) {
 void FlashKernelBuilder::emitTask(ValueRange ivs) {
   setBlock(ivs);
 
-  flash::IndexBuilder ib(b, loc);
-  std::tie(iMin, iMax) = flash::getQueryRange(ib, q0, nq, sq);
+  std::tie(iMin, iMax) = flash::getQueryRange(*this, q0, nq, sq);
   Value jStart, jEnd;
-  std::tie(jStart, jEnd) = flash::getKeyRange(ib, op, iMin, iMax, offset, sk);
+  std::tie(jStart, jEnd) =
+      flash::getKeyRange(*this, op, iMin, iMax, offset, sk);
   if (splits > 1) {
     // This split's share, in whole key blocks.
     Value chunk = mul(

@@ -47,50 +47,6 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::flash;
 
-//===----------------------------------------------------------------------===//
-// Shared with the vector kernel
-//===----------------------------------------------------------------------===//
-
-std::pair<int64_t, int64_t> flash::getDiagonalBounds(SdpaOp op) {
-  std::optional<ArrayRef<int64_t>> window = op.getWindow();
-  int64_t lo = window ? -(*window)[0] : std::numeric_limits<int32_t>::min();
-  int64_t hi = op.getCausal() ? 0 : std::numeric_limits<int32_t>::max();
-  if (window)
-    hi = std::min<int64_t>(hi, (*window)[1]);
-  return {lo, hi};
-}
-
-std::pair<Value, Value> flash::getQueryRange(IndexBuilder &ib, Value q0,
-                                             Value nq, Value sq) {
-  OpBuilder &b = ib.b;
-  Location loc = ib.loc;
-  Value last = ib.add(q0, ib.sub(nq, ib.idx(1)));
-  Value sameHead =
-      ib.cmp(arith::CmpIPredicate::eq, arith::DivUIOp::create(b, loc, q0, sq),
-             arith::DivUIOp::create(b, loc, last, sq));
-  Value iMin = arith::SelectOp::create(
-      b, loc, sameHead, arith::RemUIOp::create(b, loc, q0, sq), ib.idx(0));
-  Value iMax = arith::SelectOp::create(b, loc, sameHead,
-                                       arith::RemUIOp::create(b, loc, last, sq),
-                                       ib.sub(sq, ib.idx(1)));
-  return {iMin, iMax};
-}
-
-std::pair<Value, Value> flash::getKeyRange(IndexBuilder &ib, SdpaOp op,
-                                           Value iMin, Value iMax, Value offset,
-                                           Value sk) {
-  Value start = ib.idx(0), end = sk;
-  Value lastDiag = ib.add(ib.add(iMax, ib.idx(1)), offset); // last query's + 1
-  if (op.getCausal())
-    end = ib.minIdx(end, lastDiag);
-  if (std::optional<ArrayRef<int64_t>> window = op.getWindow()) {
-    start =
-        ib.maxIdx(start, ib.sub(ib.add(iMin, offset), ib.idx((*window)[0])));
-    end = ib.minIdx(end, ib.add(lastDiag, ib.idx((*window)[1])));
-  }
-  return {start, ib.maxIdx(end, start)};
-}
-
 bool flash::hostHasAmxBf16() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   return features.lookup("amx-tile") && features.lookup("amx-bf16");
@@ -140,13 +96,11 @@ namespace {
 using TileFn = function_ref<Value(int64_t, int64_t)>;
 using StoreFn = function_ref<void(int64_t, int64_t, Value)>;
 
-class AmxKernelBuilder : IndexBuilder {
+class AmxKernelBuilder : SdpaKernelBase {
 public:
   AmxKernelBuilder(OpBuilder &b, Location loc, SdpaOp op)
-      : IndexBuilder(b, loc), op(op) {
-    f32 = b.getF32Type();
+      : SdpaKernelBase(b, loc, op, kAccCols) {
     bf16 = b.getBF16Type();
-    vecType = VectorType::get({kAccCols}, f32);
     operandTile = amx::TileType::get({kTileRows, kPairCols}, bf16);
     accTile = amx::TileType::get({kTileRows, kAccCols}, f32);
     d = op.getQuery().getType().getDimSize(3);
@@ -158,25 +112,10 @@ public:
   Value build();
 
 private:
-  Value f32Const(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  Value splat(double v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
-  }
-  /// 2^t for t <= 0 (+/-inf and NaN included): exactly 0 for t <= -127,
+  /// 2^t for t <= 0: exactly 0 for t <= -127 (-inf included), NaN for NaN,
   /// else a cubic on the fraction (relative error < 8e-5, well below the
   /// bf16 rounding of P) scaled by the exponent.
   Value exp2(Value t);
-  /// `mem[at]` widened to f32 when `valid`, else 0 (at must be in bounds).
-  Value loadOrZero(Value mem, ValueRange at, Value valid) {
-    Value x = memref::LoadOp::create(b, loc, mem, at);
-    Type elt = x.getType();
-    return arith::SelectOp::create(
-        b, loc, valid, x,
-        arith::ConstantOp::create(b, loc, b.getFloatAttr(elt, 0.0)));
-  }
   /// A loop over [lb, ub) whose body gets the induction variable.
   void forLoop(Value lb, Value ub, int64_t step,
                function_ref<void(Value)> body) {
@@ -203,21 +142,14 @@ private:
   void writeOutput(Value o, Value lBuf);
   void emitTask(ValueRange ivs);
 
-  std::pair<Value, Value> rowToHeadQuery(Value row) {
-    Value h = add(mul(kvHead, group), arith::DivUIOp::create(b, loc, row, sq));
-    return {h, arith::RemUIOp::create(b, loc, row, sq)};
-  }
-
-  SdpaOp op;
-  Type f32, bf16;
-  VectorType vecType;
+  Type bf16;
   amx::TileType operandTile, accTile;
   int64_t d, dv, dPad, dvPad;
 
-  Value qm, km, vm, maskm, om, kp, vp;
-  Value sq, sk, group, rows, offset;
+  // K and V panels.
+  Value kp, vp;
   // Per task.
-  Value bIdx, kvHead, q0, nq;
+  Value q0, nq;
 };
 
 } // namespace
@@ -768,35 +700,7 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
 }
 
 Value AmxKernelBuilder::build() {
-  auto toBuffer = [&](Value t) -> Value {
-    auto type = cast<RankedTensorType>(t.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
-        /*read_only=*/true);
-  };
-  qm = toBuffer(op.getQuery());
-  km = toBuffer(op.getKey());
-  vm = toBuffer(op.getValue());
-  if (Value mask = op.getMask())
-    maskm = toBuffer(mask);
-
-  RankedTensorType rType = op.getResult().getType();
-  SmallVector<Value> dynSizes;
-  for (int64_t i = 0; i < 3; ++i)
-    if (rType.isDynamicDim(i))
-      dynSizes.push_back(memref::DimOp::create(b, loc, qm, i));
-  om = memref::AllocOp::create(
-      b, loc, MemRefType::get(rType.getShape(), rType.getElementType()),
-      dynSizes);
-
-  Value batch = memref::DimOp::create(b, loc, qm, 0);
-  Value heads = memref::DimOp::create(b, loc, qm, 1);
-  sq = memref::DimOp::create(b, loc, qm, 2);
-  sk = memref::DimOp::create(b, loc, km, 2);
-  Value kvHeads = memref::DimOp::create(b, loc, km, 1);
-  group = arith::DivUIOp::create(b, loc, heads, kvHeads);
-  offset = sub(sk, sq);
-  rows = mul(group, sq);
+  bindOperands();
 
   // K and V panels, Sk padded to whole key blocks.
   Value blocks = arith::CeilDivUIOp::create(b, loc, sk, idx(kKeyBlock));
@@ -817,23 +721,13 @@ Value AmxKernelBuilder::build() {
       [&](OpBuilder &, Location, ValueRange ivs) { packKeysValues(ivs); });
 
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(kQueryBlock));
-  scf::ParallelOp::create(
-      b, loc, ValueRange{idx(0), idx(0), idx(0)},
-      ValueRange{batch, kvHeads, numBlocks}, ValueRange{idx(1), idx(1), idx(1)},
-      [&](OpBuilder &, Location, ValueRange ivs) {
-        // Scratch lives on the stack, released after each task.
-        auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
-        Region &region = scope.getBodyRegion();
-        if (region.empty())
-          region.emplaceBlock();
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(&region.front());
-        emitTask(ivs);
-        memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
-      });
-  return bufferization::ToTensorOp::create(b, loc, rType, om,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+  scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0), idx(0)},
+                          ValueRange{batch, kvHeads, numBlocks},
+                          ValueRange{idx(1), idx(1), idx(1)},
+                          [&](OpBuilder &, Location, ValueRange ivs) {
+                            inAllocaScope([&] { emitTask(ivs); });
+                          });
+  return resultTensor();
 }
 
 Value flash::buildAmxKernel(OpBuilder &b, Location loc, SdpaOp op,

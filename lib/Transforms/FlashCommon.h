@@ -44,6 +44,45 @@ struct IndexBuilder {
   Location loc;
 };
 
+/// What both kernels start from: read-only buffers of the operands, the
+/// result buffer and the sizes. A block's rows are (query head, query)
+/// pairs of one key/value head, row = g * Sq + i for query head
+/// kvHead * G + g: grouped-query heads share the block, and so every K and V
+/// load.
+struct SdpaKernelBase : IndexBuilder {
+  SdpaKernelBase(OpBuilder &b, Location loc, SdpaOp op, int64_t lanes)
+      : IndexBuilder(b, loc), op(op), f32(b.getF32Type()),
+        vecType(VectorType::get({lanes}, f32)) {}
+
+  Value f32Const(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  /// A vector of `lanes` f32 equal to `v`.
+  Value splat(double v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
+  }
+
+  /// Binds the buffers and sizes at the insertion point and allocates the
+  /// result.
+  void bindOperands();
+  /// The result tensor of the filled result buffer.
+  Value resultTensor();
+  /// Emits `body` in a memref.alloca_scope: the stack scratch of a task is
+  /// released when the task ends.
+  void inAllocaScope(function_ref<void()> body);
+  /// The (query head, query index) of a row of kv head `kvHead`.
+  std::pair<Value, Value> rowToHeadQuery(Value row);
+
+  SdpaOp op;
+  Type f32;
+  VectorType vecType;
+  Value qm, km, vm, maskm, om;
+  Value batch, kvHeads, sq, sk, group, offset, rows;
+  // Per task.
+  Value bIdx, kvHead;
+};
+
 /// Key j is kept for query i when lo <= j - i - (Sk - Sq) <= hi (causal and
 /// window bounds; INT32 extremes when unbounded).
 std::pair<int64_t, int64_t> getDiagonalBounds(SdpaOp op);

@@ -9,7 +9,7 @@ scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 log=$(mktemp)
 /usr/lib/llvm-22/bin/lit -sv build/test 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-count() { sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$log" | head -1; }
+count() { sed -n "s/^ *$1 *: *\([0-9]*\).*/\1/p" "$log" | head -1; }
 passed=$(count Passed); passed=${passed:-0}
 failed=0
 for kind in Failed Unresolved "Timed Out" XPASS; do

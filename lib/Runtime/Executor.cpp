@@ -355,7 +355,7 @@ attn::lowerToLLVM(ModuleOp module, StringRef entryName,
   if (options.pipeline == "cpu") {
     CpuPipelineOptions cpuOptions;
     cpuOptions.threads = options.threads;
-    cpuOptions.amx = requestAmx();
+    cpuOptions.amx = options.amx && requestAmx();
     buildCpuPipeline(pm, cpuOptions);
   } else if (options.pipeline == "reference") {
     buildReferencePipeline(pm);

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // attn-compile FILE.mlir -o kernel.o --header kernel.h [--entry=NAME]
-//              [--pipeline=cpu|reference] [--threads=N]
+//              [--pipeline=cpu|reference] [--amx]
 //
 // Writes a relocatable host object (position independent) with the entry's
 // C interface, and a C header declaring `int NAME(const T *in..., T *out...)`
@@ -65,6 +65,14 @@ static cl::opt<std::string>
            cl::desc("host (default); GPU targets (sm_80, sm_90) need the GPU "
                     "pipeline"),
            cl::init("host"), cl::cat(compileCategory));
+
+static cl::opt<bool>
+    amx("amx",
+        cl::desc("bf16 attention on AMX tiles when this host has AMX-BF16; the "
+                 "program must then ask Linux for the tile state "
+                 "(arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before "
+                 "calling the entry"),
+        cl::init(false), cl::cat(compileCategory));
 
 static int fail(const llvm::Twine &message) {
   std::string line = message.str();
@@ -245,6 +253,8 @@ int main(int argc, char **argv) {
 
   ExecutorOptions options;
   options.pipeline = pipelineName;
+  // Off by default: the object's caller would have to hold the AMX state.
+  options.amx = amx;
   auto lowered = lowerToLLVM(*module, name, options);
   if (!lowered)
     return fail(llvm::toString(lowered.takeError()));

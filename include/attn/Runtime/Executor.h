@@ -65,6 +65,9 @@ struct ExecutorOptions {
   std::string pipeline = "cpu";
   /// Worker threads of the `cpu` pipeline; 0 picks all cores.
   unsigned threads = 0;
+  /// Let the `cpu` pipeline run bf16 attention on AMX tiles when
+  /// requestAmx() grants them.
+  bool amx = true;
 };
 
 /// Whether this process may run AMX-BF16 code: the host has it and the OS

@@ -223,6 +223,10 @@ private:
   Value partialO, partialM, partialL;
   // f32 copies of the current K and V blocks, for f16/bf16 inputs.
   Value kBlock, vBlock;
+  // K packed once per call in key tiles, [b][h][Sk/keyTile][D][keyTile] f32,
+  // when enough row blocks reuse it (null otherwise).
+  Value kPanel;
+  void packKeyPanel();
 };
 
 } // namespace
@@ -286,6 +290,10 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
         SmallVector<Value> keys;
         for (int64_t r = 0; r < keyTile; ++r)
           keys.push_back(minIdx(add(add(j0, jj), idx(r)), lastKey));
+        Value keyTileIdx =
+            kPanel ? arith::DivUIOp::create(b, loc, add(j0, jj), idx(keyTile))
+                         .getResult()
+                   : Value();
         for (int64_t c0 = 0; c0 < qv; c0 += kScoreQueryVectors) {
           int64_t vecs = std::min(kScoreQueryVectors, qv - c0);
           SmallVector<Value> init(keyTile * vecs, splat(0.0));
@@ -300,7 +308,12 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
                 SmallVector<Value> kElems;
                 for (int64_t r = 0; r < keyTile; ++r)
                   kElems.push_back(
-                      kBlock
+                      kPanel ? memref::LoadOp::create(b, loc, kPanel,
+                                                      ValueRange{bIdx, kvHead,
+                                                                 keyTileIdx, dd,
+                                                                 idx(r)})
+                                   .getResult()
+                      : kBlock
                           ? memref::LoadOp::create(
                                 b, loc, kBlock, ValueRange{add(jj, idx(r)), dd})
                                 .getResult()
@@ -629,8 +642,48 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
 // Kernel
 //===----------------------------------------------------------------------===//
 
+/// Kp[b][h][t][d][r] = f32(K[b][h][t * keyTile + r][d]), zero past Sk: the
+/// keys of an S^T register tile then sit in one contiguous stream instead of
+/// keyTile rows.
+void FlashKernelBuilder::packKeyPanel() {
+  Value tiles = arith::CeilDivUIOp::create(b, loc, sk, idx(keyTile));
+  int64_t dyn = ShapedType::kDynamic;
+  kPanel = memref::AllocOp::create(
+      b, loc, MemRefType::get({dyn, dyn, dyn, d, keyTile}, f32),
+      ValueRange{batch, kvHeads, tiles}, b.getI64IntegerAttr(64));
+  Value lastKey = sub(sk, idx(1));
+  Value zero = f32Const(0.0);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0), idx(0)},
+      ValueRange{batch, kvHeads, tiles}, ValueRange{idx(1), idx(1), idx(1)},
+      [&](OpBuilder &, Location, ValueRange ivs) {
+        for (int64_t r = 0; r < keyTile; ++r) {
+          Value j = add(mul(ivs[2], idx(keyTile)), idx(r));
+          Value valid = cmp(arith::CmpIPredicate::slt, j, sk);
+          Value jc = minIdx(j, lastKey);
+          scf::ForOp::create(
+              b, loc, idx(0), idx(d), idx(1), ValueRange{},
+              [&](OpBuilder &, Location, Value dd, ValueRange) {
+                Value x = loadScalar(km, {ivs[0], ivs[1], jc, dd});
+                x = arith::SelectOp::create(b, loc, valid, x, zero);
+                memref::StoreOp::create(
+                    b, loc, x, kPanel,
+                    ValueRange{ivs[0], ivs[1], ivs[2], dd, idx(r)});
+                scf::YieldOp::create(b, loc);
+              });
+        }
+      });
+}
+
 Value FlashKernelBuilder::build() {
   bindOperands();
+  // Pack K when every kv head has at least four row blocks to reuse it.
+  RankedTensorType qType = op.getQuery().getType(),
+                   kType = op.getKey().getType();
+  if (splits == 1 && !qType.isDynamicDim(1) && !qType.isDynamicDim(2) &&
+      !kType.isDynamicDim(1) && kType.getDimSize(1) > 0 &&
+      qType.getDimSize(1) / kType.getDimSize(1) * qType.getDimSize(2) >= 4 * bq)
+    packKeyPanel();
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 
   // With split keys, each task leaves an unnormalized partial output and its
@@ -685,6 +738,11 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
   Value jStart, jEnd;
   std::tie(jStart, jEnd) =
       flash::getKeyRange(*this, op, iMin, iMax, offset, sk);
+  // Key tiles of the panel start at multiples of keyTile; the keys this adds
+  // before the band are masked.
+  if (kPanel)
+    jStart =
+        mul(arith::DivUIOp::create(b, loc, jStart, idx(keyTile)), idx(keyTile));
   if (splits > 1) {
     // This split's share, in whole key blocks.
     Value chunk = mul(
@@ -730,7 +788,8 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
       [&](OpBuilder &, Location, Value j0, ValueRange state) {
         Value nk = minIdx(idx(bk), sub(jEnd, j0));
         if (kBlock) {
-          widenBlock(km, kBlock, j0, nk, d);
+          if (!kPanel)
+            widenBlock(km, kBlock, j0, nk, d);
           widenBlock(vm, vBlock, j0, nk, dv);
         }
         computeScores(p, j0, nk);

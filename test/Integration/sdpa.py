@@ -89,6 +89,13 @@ case("decode", 1, 8, 2, 1, 1000, 64, 64)
 case("several_key_blocks", 1, 2, 1, 70, 300, 32, 48, causal=True,
      mask="bool", mask_shape=(1, 1, 70, 300))
 case("decode_causal", 1, 8, 2, 1, 1000, 64, 64, causal=True, window=(256, 0))
+# Enough rows per kv head (>= 4 row blocks) that K is packed once into key
+# tiles; windows then start their key range at a tile boundary.
+case("packed_keys_window", 1, 4, 1, 200, 230, 40, 24, window=(24, 8))
+case("packed_keys_window_causal", 2, 4, 2, 150, 170, 64, 64, causal=True,
+     window=(50, 0))
+case("packed_keys_f16", 1, 8, 1, 80, 120, 32, 32, dtype="f16", window=(30, 5))
+case("packed_keys_odd_tail", 1, 2, 1, 300, 301, 16, 16, causal=True)
 case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
 case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,
      dynamic=True, static_kv_heads=True, window=(5, 5))

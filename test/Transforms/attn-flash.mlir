@@ -15,6 +15,12 @@
 // CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x8x40x32xf32>
 // CHECK:         %[[G:.+]] = arith.divui
 // CHECK:         %[[ROWS:.+]] = arith.muli %[[G]]
+// 160 rows per kv head reuse K: it is packed once in tiles of the S^T
+// register tile's 6 keys, [b][h][tile][D][6].
+// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x64x6xf32>
+// CHECK:         scf.parallel
+// CHECK:           memref.load %[[KM]]
+// CHECK:           memref.store {{.*}}, %[[KP]]
 // CHECK:         %[[NB:.+]] = arith.ceildivui %[[ROWS]]
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = {{.*}} to (%{{.*}}, %{{.*}}, %[[NB]])
 // CHECK:           memref.alloca_scope
@@ -25,6 +31,7 @@
 // CHECK:             %{{.+}}:4 = scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // S^T = K Qt: 6 keys x 2 query vectors = 12 accumulators.
 // CHECK:               scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-6:         memref.load %[[KP]]
 // CHECK-COUNT-12:        vector.fma
 // Online softmax: max, exp, rescale.
 // CHECK:               arith.maximumf {{.*}} : vector<8xf32>

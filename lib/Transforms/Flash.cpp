@@ -226,7 +226,11 @@ private:
   // K packed once per call in key tiles, [b][h][Sk/keyTile][D][keyTile] f32,
   // when enough row blocks reuse it (null otherwise).
   Value kPanel;
-  void packKeyPanel();
+  // V likewise, per column tile of the O accumulation:
+  // [b][h][tile][Sk][kValueVectors * W] f32.
+  Value vPanel;
+  void packPanels();
+  SmallVector<int64_t> getValueTiles() const;
 };
 
 } // namespace
@@ -546,14 +550,10 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
 
 /// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], in tiles of queryTile
 /// queries by 2 vectors of Dv.
-void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
-                                          Value nk) {
-  // Only the query tiles that hold rows of this block.
-  Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
-                       idx(queryTile));
-  // Column tiles of kValueVectors vectors; a remainder of one vector is
-  // avoided by ending with two tiles of two, since a lone vector leaves the
-  // FMAs latency-bound.
+/// Column tiles of the O accumulation, in vectors: kValueVectors each; a
+/// remainder of one vector is avoided by ending with two tiles of two, since
+/// a lone vector leaves the FMAs latency-bound.
+SmallVector<int64_t> FlashKernelBuilder::getValueTiles() const {
   SmallVector<int64_t> tiles;
   for (int64_t left = dvPad / w; left > 0;) {
     int64_t t = (left == kValueVectors + 1 && kValueVectors > 2)
@@ -562,8 +562,16 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
     tiles.push_back(t);
     left -= t;
   }
+  return tiles;
+}
+
+void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
+                                          Value nk) {
+  // Only the query tiles that hold rows of this block.
+  Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
+                       idx(queryTile));
   int64_t e0 = 0;
-  for (int64_t vecs : tiles) {
+  for (auto [tile, vecs] : llvm::enumerate(getValueTiles())) {
     scf::ForOp::create(
         b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
@@ -580,14 +588,20 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                 SmallVector<Value> vvec;
                 for (int64_t c = 0; c < vecs; ++c)
                   vvec.push_back(
-                      vBlock ? vector::LoadOp::create(
-                                   b, loc, vecType, vBlock,
-                                   ValueRange{r, idx(e0 + c * w)})
+                      vPanel ? vector::LoadOp::create(b, loc, vecType, vPanel,
+                                                      ValueRange{bIdx, kvHead,
+                                                                 idx(tile), key,
+                                                                 idx(c * w)})
                                    .getResult()
-                             : loadVector(
-                                   vm, {bIdx, kvHead, key, idx(e0 + c * w)},
-                                   e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w)
-                                                         : Value()));
+                      : vBlock
+                          ? vector::LoadOp::create(
+                                b, loc, vecType, vBlock,
+                                ValueRange{r, idx(e0 + c * w)})
+                                .getResult()
+                          : loadVector(vm, {bIdx, kvHead, key, idx(e0 + c * w)},
+                                       e0 + (c + 1) * w > dv
+                                           ? idx(dv - e0 - c * w)
+                                           : Value()));
                 SmallVector<Value> pElems;
                 for (int64_t ii = 0; ii < queryTile; ++ii)
                   pElems.push_back(memref::LoadOp::create(
@@ -644,8 +658,9 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
 
 /// Kp[b][h][t][d][r] = f32(K[b][h][t * keyTile + r][d]), zero past Sk: the
 /// keys of an S^T register tile then sit in one contiguous stream instead of
-/// keyTile rows.
-void FlashKernelBuilder::packKeyPanel() {
+/// keyTile rows. Vp[b][h][c][j][:] = f32(V[b][h][j][column tile c]): each
+/// pass of the O accumulation streams one contiguous panel.
+void FlashKernelBuilder::packPanels() {
   Value tiles = arith::CeilDivUIOp::create(b, loc, sk, idx(keyTile));
   int64_t dyn = ShapedType::kDynamic;
   kPanel = memref::AllocOp::create(
@@ -673,6 +688,29 @@ void FlashKernelBuilder::packKeyPanel() {
               });
         }
       });
+
+  SmallVector<int64_t> valueTiles = getValueTiles();
+  vPanel = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({dyn, dyn, static_cast<int64_t>(valueTiles.size()), dyn,
+                       kValueVectors * w},
+                      f32),
+      ValueRange{batch, kvHeads, sk}, b.getI64IntegerAttr(64));
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0), idx(0)},
+      ValueRange{batch, kvHeads, sk}, ValueRange{idx(1), idx(1), idx(1)},
+      [&](OpBuilder &, Location, ValueRange ivs) {
+        int64_t e0 = 0;
+        for (auto [tile, vecs] : llvm::enumerate(valueTiles)) {
+          for (int64_t c = 0; c < vecs; ++c, e0 += w) {
+            Value x = loadVector(vm, {ivs[0], ivs[1], ivs[2], idx(e0)},
+                                 e0 + w > dv ? idx(dv - e0) : Value());
+            vector::StoreOp::create(
+                b, loc, x, vPanel,
+                ValueRange{ivs[0], ivs[1], idx(tile), ivs[2], idx(c * w)});
+          }
+        }
+      });
 }
 
 Value FlashKernelBuilder::build() {
@@ -683,7 +721,7 @@ Value FlashKernelBuilder::build() {
   if (splits == 1 && !qType.isDynamicDim(1) && !qType.isDynamicDim(2) &&
       !kType.isDynamicDim(1) && kType.getDimSize(1) > 0 &&
       qType.getDimSize(1) / kType.getDimSize(1) * qType.getDimSize(2) >= 4 * bq)
-    packKeyPanel();
+    packPanels();
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 
   // With split keys, each task leaves an unnormalized partial output and its
@@ -790,7 +828,8 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
         if (kBlock) {
           if (!kPanel)
             widenBlock(km, kBlock, j0, nk, d);
-          widenBlock(vm, vBlock, j0, nk, dv);
+          if (!vPanel)
+            widenBlock(vm, vBlock, j0, nk, dv);
         }
         computeScores(p, j0, nk);
         maskScores(p, j0, nk);

@@ -21,6 +21,12 @@
 // CHECK:         scf.parallel
 // CHECK:           memref.load %[[KM]]
 // CHECK:           memref.store {{.*}}, %[[KP]]
+// V too, per column tile of the O accumulation (Dv = 32: tiles of 2 + 2
+// vectors), [b][h][tile][Sk][3 x 8].
+// CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x2x?x24xf32>
+// CHECK:         scf.parallel
+// CHECK:           vector.load %[[VM]]
+// CHECK:           vector.store {{.*}}, %[[VP]]
 // CHECK:         %[[NB:.+]] = arith.ceildivui %[[ROWS]]
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = {{.*}} to (%{{.*}}, %{{.*}}, %[[NB]])
 // CHECK:           memref.alloca_scope
@@ -37,8 +43,8 @@
 // CHECK:               arith.maximumf {{.*}} : vector<8xf32>
 // CHECK:               math.exp {{.*}} : vector<8xf32>
 // CHECK:               math.exp {{.*}} : vector<8xf32>
-// O += P V: V rows loaded as vectors.
-// CHECK:               vector.load %[[VM]]
+// O += P V: V rows loaded as vectors from the panel.
+// CHECK:               vector.load %[[VP]]
 // CHECK:           memref.store {{.*}}, %[[OUT]]
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.sdpa

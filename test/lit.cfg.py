@@ -19,10 +19,13 @@ config.test_exec_root = os.path.join(config.attn_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 # Sanitizer builds: the instrumented Python extension needs the shared ASan
 # runtime in the uninstrumented interpreter (the tools it runs share it).
-python_cmd = config.python_executable
-if getattr(config, "attn_sanitized", 0) and getattr(config, "attn_asan_runtime", ""):
-    python_cmd = f"env LD_PRELOAD={config.attn_asan_runtime} {python_cmd}"
-config.substitutions.append(("%python", python_cmd))
+def python_command(interpreter):
+    if getattr(config, "attn_sanitized", 0) and getattr(config, "attn_asan_runtime", ""):
+        return f"env LD_PRELOAD={config.attn_asan_runtime} {interpreter}"
+    return interpreter
+
+
+config.substitutions.append(("%python", python_command(config.python_executable)))
 config.substitutions.append(("%attn_src", config.attn_src_root))
 config.substitutions.append(("%attn_obj", config.attn_obj_root))
 config.substitutions.append(("%attn_libs", os.path.join(config.attn_obj_root, "lib")))
@@ -123,6 +126,6 @@ if os.path.exists(torch_python):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
         )
         config.available_features.add("torch-mlir")
-        config.substitutions.append(("%torch_python", torch_python))
+        config.substitutions.append(("%torch_python", python_command(torch_python)))
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
         pass

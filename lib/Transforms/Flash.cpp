@@ -267,9 +267,9 @@ void FlashKernelBuilder::packQueries(Value qt) {
 }
 
 /// dst[r][:] = f32(src[b, kvHead, j0 + r, :]) for r < nk, whole vectors with
-/// zeros past `width`. Widening each K/V block once per task keeps the
-/// conversion out of the register tiles (there are no bf16 dot products on
-/// hosts without AVX-512 BF16).
+/// zeros past `width`. Widening each f16/bf16 K/V block once per task (when
+/// it is not packed once per call) keeps the conversion out of the register
+/// tiles.
 void FlashKernelBuilder::widenBlock(Value src, Value dst, Value j0, Value nk,
                                     int64_t width) {
   scf::ForOp::create(
@@ -805,8 +805,10 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
   Value lBuf = scratch({bq});
   kBlock = vBlock = nullptr;
   if (!op.getQuery().getType().getElementType().isF32()) {
-    kBlock = scratch({bk, static_cast<int64_t>(llvm::divideCeil(d, w)) * w});
-    vBlock = scratch({bk, dvPad});
+    if (!kPanel)
+      kBlock = scratch({bk, static_cast<int64_t>(llvm::divideCeil(d, w)) * w});
+    if (!vPanel)
+      vBlock = scratch({bk, dvPad});
   }
 
   packQueries(qtBuf);
@@ -825,12 +827,10 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
       b, loc, jStart, jEnd, idx(bk), init,
       [&](OpBuilder &, Location, Value j0, ValueRange state) {
         Value nk = minIdx(idx(bk), sub(jEnd, j0));
-        if (kBlock) {
-          if (!kPanel)
-            widenBlock(km, kBlock, j0, nk, d);
-          if (!vPanel)
-            widenBlock(vm, vBlock, j0, nk, dv);
-        }
+        if (kBlock)
+          widenBlock(km, kBlock, j0, nk, d);
+        if (vBlock)
+          widenBlock(vm, vBlock, j0, nk, dv);
         computeScores(p, j0, nk);
         maskScores(p, j0, nk);
         SmallVector<Value> next = onlineSoftmax(

@@ -19,8 +19,11 @@ using namespace mlir::attn;
 namespace {
 
 /// Rows per register tile: 6 x 2 accumulators plus 2 loads and a broadcast
-/// fit AVX2's 16 registers.
-constexpr int64_t kRows = 6;
+/// fit AVX2's 16 registers; with 16 lanes (AVX-512's 32 registers) 12 x 2
+/// halve the B loads per FMA.
+static int64_t getTileRows(int64_t vectorWidth) {
+  return vectorWidth >= 16 ? 12 : 6;
+}
 /// Vectors of columns per register tile.
 constexpr int64_t kColVectors = 2;
 /// Bytes of packed A rows a task works through (about half an L2).
@@ -29,7 +32,8 @@ constexpr int64_t kBlockBytes = 256 * 1024;
 class Emitter {
 public:
   Emitter(OpBuilder &b, Location loc, const TiledMatmul &spec)
-      : b(b), loc(loc), s(spec), w(spec.vectorWidth) {
+      : b(b), loc(loc), s(spec), w(spec.vectorWidth),
+        rowsPerTile(getTileRows(spec.vectorWidth)) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
   }
@@ -91,7 +95,7 @@ private:
   OpBuilder &b;
   Location loc;
   const TiledMatmul &s;
-  int64_t w;
+  int64_t w, rowsPerTile;
   Type f32;
   VectorType vecType;
   Value packed, packedA, biasPad, depth, nPad;
@@ -157,14 +161,15 @@ void Emitter::emit() {
     });
   }
 
-  // Ap[t][i][k][r] = A(t, i*6 + r, k) in f32: a tile's broadcasts are one
-  // sequential stream (rows of A a power of two apart would share cache
-  // sets), and f16/bf16 are widened once rather than once per column tile.
-  Value rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(kRows));
+  // Ap[t][i][k][r] = A(t, i*R + r, k) in f32, R = rowsPerTile: a tile's
+  // broadcasts are one sequential stream (rows of A a power of two apart
+  // would share cache sets), and f16/bf16 are widened once rather than once
+  // per column tile.
+  Value rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(rowsPerTile));
   packedA = memref::AllocOp::create(
       b, loc,
       MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
-                       ShapedType::kDynamic, kRows},
+                       ShapedType::kDynamic, rowsPerTile},
                       f32),
       ValueRange{s.problems, rowTiles, depth});
   scf::ParallelOp::create(
@@ -173,7 +178,7 @@ void Emitter::emit() {
         SmallVector<SmallVector<Value>> rows = tileRows(ivs[0], ivs[1]);
         depthLoops(ValueRange{}, [&](ValueRange kIvs, ValueRange) {
           Value kk = linearK(kIvs);
-          for (int64_t r = 0; r < kRows; ++r)
+          for (int64_t r = 0; r < rowsPerTile; ++r)
             memref::StoreOp::create(
                 b, loc, toF32(s.loadA(b, loc, rows[r], kIvs)), packedA,
                 ValueRange{ivs[0], ivs[1], kk, idx(r)});
@@ -187,7 +192,8 @@ void Emitter::emit() {
   // the column tiles of consecutive tasks instead of streaming from memory.
   Value blockTiles = arith::MaxUIOp::create(
       b, loc, idx(1),
-      arith::DivUIOp::create(b, loc, idx(kBlockBytes / (kRows * 4)), depth));
+      arith::DivUIOp::create(b, loc, idx(kBlockBytes / (rowsPerTile * 4)),
+                             depth));
   Value rowBlocks = arith::CeilDivUIOp::create(b, loc, rowTiles, blockTiles);
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
@@ -204,10 +210,10 @@ void Emitter::emit() {
 }
 
 SmallVector<SmallVector<Value>> Emitter::tileRows(Value t, Value rowTile) {
-  Value m0 = mul(rowTile, idx(kRows));
+  Value m0 = mul(rowTile, idx(rowsPerTile));
   Value lastRow = arith::SubIOp::create(b, loc, s.rows, idx(1));
   SmallVector<SmallVector<Value>> rows;
-  for (int64_t r = 0; r < kRows; ++r)
+  for (int64_t r = 0; r < rowsPerTile; ++r)
     rows.push_back(s.rowIndices(
         b, loc, t, arith::MinSIOp::create(b, loc, add(m0, idx(r)), lastRow)));
   return rows;
@@ -223,7 +229,7 @@ Value Emitter::linearK(ValueRange kIvs) {
 
 void Emitter::tile(Value t, Value colTile, Value rowTile) {
   Value n0 = mul(colTile, idx(kColVectors * w));
-  Value m0 = mul(rowTile, idx(kRows));
+  Value m0 = mul(rowTile, idx(rowsPerTile));
   Value packIdx = s.sharedB ? idx(0) : t;
 
   // acc[r][c] += Ap[t][rowTile][k][r] * Bp[t][colTile][k][c*W].
@@ -234,7 +240,7 @@ void Emitter::tile(Value t, Value colTile, Value rowTile) {
           vector::LoadOp::create(b, loc, vecType, packed,
                                  ValueRange{packIdx, colTile, kk, idx(c * w)}));
     SmallVector<Value> next;
-    for (int64_t r = 0; r < kRows; ++r) {
+    for (int64_t r = 0; r < rowsPerTile; ++r) {
       Value a = vector::BroadcastOp::create(
           b, loc, vecType,
           memref::LoadOp::create(b, loc, packedA,
@@ -247,7 +253,7 @@ void Emitter::tile(Value t, Value colTile, Value rowTile) {
   };
   Value zeros = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0)));
-  SmallVector<Value> init(kRows * kColVectors, zeros);
+  SmallVector<Value> init(rowsPerTile * kColVectors, zeros);
   auto kLoop =
       scf::ForOp::create(b, loc, idx(0), depth, idx(1), init,
                          [&](OpBuilder &, Location, Value kk, ValueRange a) {
@@ -257,7 +263,7 @@ void Emitter::tile(Value t, Value colTile, Value rowTile) {
   SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
 
   // Epilogue: bias, then whole vectors or lanes into the caller's layout.
-  for (int64_t r = 0; r < kRows; ++r) {
+  for (int64_t r = 0; r < rowsPerTile; ++r) {
     scf::IfOp::create(
         b, loc, lt(add(m0, idx(r)), s.rows), [&](OpBuilder &, Location) {
           for (int64_t c = 0; c < kColVectors; ++c) {

@@ -98,12 +98,8 @@ static FlashOptions resolveOptions(SdpaOp op, FlashOptions options) {
     return options;
   int64_t w = options.vectorWidth;
   int64_t vectors = op.getQuery().getType().getElementType().isF32() ? 2 : 8;
-  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
-  if (!q.isDynamicDim(1) && !q.isDynamicDim(2) && !k.isDynamicDim(1) &&
-      k.getDimSize(1) > 0) {
-    int64_t rows = q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2);
-    vectors = std::clamp<int64_t>(llvm::divideCeil(rows, w), 1, vectors);
-  }
+  if (std::optional<int64_t> rows = flash::getStaticRowsPerKvHead(op))
+    vectors = std::clamp<int64_t>(llvm::divideCeil(*rows, w), 1, vectors);
   options.queryBlock = vectors * w;
   return options;
 }
@@ -120,9 +116,9 @@ static int64_t getKeySplits(SdpaOp op, const FlashOptions &options) {
   int64_t threads = options.threads > 0
                         ? options.threads
                         : std::max(1u, std::thread::hardware_concurrency());
-  int64_t rowsPerKvHead = q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2);
-  int64_t tasks = q.getDimSize(0) * k.getDimSize(1) *
-                  llvm::divideCeil(rowsPerKvHead, options.queryBlock);
+  int64_t tasks =
+      q.getDimSize(0) * k.getDimSize(1) *
+      llvm::divideCeil(*flash::getStaticRowsPerKvHead(op), options.queryBlock);
   if (tasks == 0 || tasks >= threads)
     return 1;
   return std::clamp<int64_t>(
@@ -571,7 +567,9 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
   Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
                        idx(queryTile));
   int64_t e0 = 0;
-  for (auto [tile, vecs] : llvm::enumerate(getValueTiles())) {
+  SmallVector<int64_t> valueTiles = getValueTiles();
+  for (int64_t tile = 0, e = valueTiles.size(); tile < e; ++tile) {
+    int64_t vecs = valueTiles[tile];
     scf::ForOp::create(
         b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
@@ -716,11 +714,8 @@ void FlashKernelBuilder::packPanels() {
 Value FlashKernelBuilder::build() {
   bindOperands();
   // Pack K when every kv head has at least four row blocks to reuse it.
-  RankedTensorType qType = op.getQuery().getType(),
-                   kType = op.getKey().getType();
-  if (splits == 1 && !qType.isDynamicDim(1) && !qType.isDynamicDim(2) &&
-      !kType.isDynamicDim(1) && kType.getDimSize(1) > 0 &&
-      qType.getDimSize(1) / kType.getDimSize(1) * qType.getDimSize(2) >= 4 * bq)
+  std::optional<int64_t> rowsPerKvHead = flash::getStaticRowsPerKvHead(op);
+  if (splits == 1 && rowsPerKvHead && *rowsPerKvHead >= 4 * bq)
     packPanels();
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 

@@ -39,18 +39,12 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::flash;
-
-bool flash::hostHasAmxBf16() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return features.lookup("amx-tile") && features.lookup("amx-bf16");
-}
 
 namespace {
 
@@ -78,23 +72,18 @@ bool flash::canUseAmx(SdpaOp op, const FlashOptions &options) {
   };
   if (!isBf16(op.getQuery()) || !isBf16(op.getKey()) || !isBf16(op.getValue()))
     return false;
-  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
-  RankedTensorType v = op.getValue().getType();
-  if (q.isDynamicDim(3) || v.isDynamicDim(3))
+  if (op.getQuery().getType().isDynamicDim(3) ||
+      op.getValue().getType().isDynamicDim(3))
     return false;
   // Fewer rows per kv head than a tile (decoding) would leave most of each
   // tile product unused: the vector kernel is better there.
-  if (!q.isDynamicDim(1) && !q.isDynamicDim(2) && !k.isDynamicDim(1) &&
-      k.getDimSize(1) > 0 &&
-      q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2) < kTileRows)
-    return false;
-  return true;
+  std::optional<int64_t> rows = getStaticRowsPerKvHead(op);
+  return !rows || *rows >= kTileRows;
 }
 
 namespace {
 
 using TileFn = function_ref<Value(int64_t, int64_t)>;
-using StoreFn = function_ref<void(int64_t, int64_t, Value)>;
 
 class AmxKernelBuilder : SdpaKernelBase {
 public:
@@ -128,8 +117,8 @@ private:
 
   void packKeysValues(ValueRange ivs);
   void packQueries(Value qp);
-  void tileMatmul(int64_t mTiles, int64_t nTiles, int64_t kSteps, TileFn loadA,
-                  TileFn loadB, TileFn initC, StoreFn storeC);
+  void tileMatmul(Value a, TileFn loadB, Value c, int64_t nTiles,
+                  int64_t kSteps);
   void prepareScores(Value s, Value j0, Value nk);
   void maskScores(Value s, Value j0, Value nk);
   /// Buffers of Bq floats: the running max m and sum l, and per key block
@@ -231,24 +220,26 @@ void AmxKernelBuilder::packQueries(Value qp) {
   });
 }
 
-/// C(mt, nt) = initC(mt, nt) + sum_k A(mt, k) B(k, nt) over tiles, in groups
-/// of 2 x 2 accumulators so that each loaded operand tile feeds two
-/// products.
-void AmxKernelBuilder::tileMatmul(int64_t mTiles, int64_t nTiles,
-                                  int64_t kSteps, TileFn loadA, TileFn loadB,
-                                  TileFn initC, StoreFn storeC) {
+/// C = A B on the block's Bq rows, over tiles: A's tiles are a[m*16, k*32],
+/// B's come from loadB(k, n), and C's 16x16 tiles are stored at
+/// c[m*16, n*16]. The products run in groups of 2 x 2 accumulators so that
+/// each loaded operand tile feeds two.
+void AmxKernelBuilder::tileMatmul(Value a, TileFn loadB, Value c,
+                                  int64_t nTiles, int64_t kSteps) {
+  constexpr int64_t mTiles = kQueryBlock / kTileRows;
   for (int64_t n0 = 0; n0 < nTiles; n0 += 2) {
     for (int64_t m0 = 0; m0 < mTiles; m0 += 2) {
       int64_t ms = std::min<int64_t>(2, mTiles - m0);
       int64_t ns = std::min<int64_t>(2, nTiles - n0);
-      SmallVector<Value, 4> acc;
-      for (int64_t i = 0; i < ms; ++i)
-        for (int64_t j = 0; j < ns; ++j)
-          acc.push_back(initC(m0 + i, n0 + j));
+      SmallVector<Value, 4> acc(ms * ns);
+      for (Value &x : acc)
+        x = amx::TileZeroOp::create(b, loc, accTile);
       for (int64_t k = 0; k < kSteps; ++k) {
         SmallVector<Value, 2> as, bs;
         for (int64_t i = 0; i < ms; ++i)
-          as.push_back(loadA(m0 + i, k));
+          as.push_back(amx::TileLoadOp::create(
+              b, loc, operandTile, a,
+              ValueRange{idx((m0 + i) * kTileRows), idx(k * kPairCols)}));
         for (int64_t j = 0; j < ns; ++j)
           bs.push_back(loadB(k, n0 + j));
         for (int64_t i = 0; i < ms; ++i)
@@ -258,7 +249,10 @@ void AmxKernelBuilder::tileMatmul(int64_t mTiles, int64_t nTiles,
       }
       for (int64_t i = 0; i < ms; ++i)
         for (int64_t j = 0; j < ns; ++j)
-          storeC(m0 + i, n0 + j, acc[i * ns + j]);
+          amx::TileStoreOp::create(
+              b, loc, c,
+              ValueRange{idx((m0 + i) * kTileRows), idx((n0 + j) * kAccCols)},
+              acc[i * ns + j]);
     }
   }
 }
@@ -592,49 +586,27 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   auto computeScores = [&](Value s, Value j0) {
     Value kTile = arith::DivUIOp::create(b, loc, j0, idx(kTileRows));
     tileMatmul(
-        kQueryBlock / kTileRows, kKeyBlock / kAccCols, dPad / kPairCols,
-        [&](int64_t m, int64_t k) {
-          return amx::TileLoadOp::create(
-              b, loc, operandTile, qp,
-              ValueRange{idx(m * kTileRows), idx(k * kPairCols)});
-        },
+        qp,
         [&](int64_t k, int64_t n) {
           return amx::TileLoadOp::create(
               b, loc, operandTile, kp,
               ValueRange{bIdx, kvHead, add(kTile, idx(n)), idx(k * kTileRows),
                          idx(0)});
         },
-        [&](int64_t, int64_t) {
-          return amx::TileZeroOp::create(b, loc, accTile);
-        },
-        [&](int64_t m, int64_t n, Value c) {
-          amx::TileStoreOp::create(
-              b, loc, s, ValueRange{idx(m * kTileRows), idx(n * kAccCols)}, c);
-        });
+        s, kKeyBlock / kAccCols, dPad / kPairCols);
   };
   // PV = P Vp[j0 / 32 : (j0 + Bk) / 32].
   auto computeValues = [&](Value p, Value j0) {
     Value vGroup = arith::DivUIOp::create(b, loc, j0, idx(kPairCols));
     tileMatmul(
-        kQueryBlock / kTileRows, dvPad / kAccCols, kKeyBlock / kPairCols,
-        [&](int64_t m, int64_t k) {
-          return amx::TileLoadOp::create(
-              b, loc, operandTile, p,
-              ValueRange{idx(m * kTileRows), idx(k * kPairCols)});
-        },
+        p,
         [&](int64_t k, int64_t n) {
           return amx::TileLoadOp::create(b, loc, operandTile, vp,
                                          ValueRange{bIdx, kvHead,
                                                     add(vGroup, idx(k)), idx(n),
                                                     idx(0), idx(0)});
         },
-        [&](int64_t, int64_t) {
-          return amx::TileZeroOp::create(b, loc, accTile);
-        },
-        [&](int64_t m, int64_t n, Value c) {
-          amx::TileStoreOp::create(
-              b, loc, pv, ValueRange{idx(m * kTileRows), idx(n * kAccCols)}, c);
-        });
+        pv, dvPad / kAccCols, kKeyBlock / kPairCols);
   };
   // O = alpha O + PV, row by row.
   auto updateOutput = [&](Value alpha) {

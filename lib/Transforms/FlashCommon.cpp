@@ -15,6 +15,14 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::flash;
 
+std::optional<int64_t> flash::getStaticRowsPerKvHead(SdpaOp op) {
+  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
+  if (q.isDynamicDim(1) || q.isDynamicDim(2) || k.isDynamicDim(1) ||
+      k.getDimSize(1) == 0)
+    return std::nullopt;
+  return q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2);
+}
+
 std::pair<int64_t, int64_t> flash::getDiagonalBounds(SdpaOp op) {
   std::optional<ArrayRef<int64_t>> window = op.getWindow();
   int64_t lo = window ? -(*window)[0] : std::numeric_limits<int32_t>::min();

@@ -83,6 +83,10 @@ struct SdpaKernelBase : IndexBuilder {
   Value bIdx, kvHead;
 };
 
+/// Rows (query head, query pairs) per kv head, H / Hkv * Sq, when the dims it
+/// needs are static and Hkv is non-zero.
+std::optional<int64_t> getStaticRowsPerKvHead(SdpaOp op);
+
 /// Key j is kept for query i when lo <= j - i - (Sk - Sq) <= hi (causal and
 /// window bounds; INT32 extremes when unbounded).
 std::pair<int64_t, int64_t> getDiagonalBounds(SdpaOp op);
@@ -97,9 +101,6 @@ std::pair<Value, Value> getQueryRange(IndexBuilder &ib, Value q0, Value nq,
 /// op's causal/window masks (bottom-right aligned, offset = Sk - Sq).
 std::pair<Value, Value> getKeyRange(IndexBuilder &ib, SdpaOp op, Value iMin,
                                     Value iMax, Value offset, Value sk);
-
-/// Whether the host has AMX with bf16 tiles.
-bool hostHasAmxBf16();
 
 /// Whether the AMX kernel handles `op` under `options`.
 bool canUseAmx(SdpaOp op, const FlashOptions &options);

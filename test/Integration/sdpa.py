@@ -13,45 +13,13 @@
 
 import numpy as np
 
-from attn_testing import Runner, sdpa_ir, sdpa_ref, tensor_type
+from attn_testing import Runner, sdpa_case
 
 r = Runner()
 
 
-def case(name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None, mask_dtype=None,
-         mask_shape=None, dynamic=False, static_kv_heads=False,
-         logit_scale=1.0, rows_masked=(),
-         **attrs):
-    q, qx = r.normal((b, h, sq, d), dtype, logit_scale)
-    k, kx = r.normal((b, hkv, sk, d), dtype)
-    v, vx = r.normal((b, hkv, sk, dv), dtype)
-    inputs = [q, k, v]
-    m = mx = mt = None
-    if mask is not None:
-        if mask == "bool":
-            mx = r.bool_mask(mask_shape)
-            for row in rows_masked:
-                mx[..., row, :] = False
-            m = mx
-        else:
-            m, mx = r.normal(mask_shape, mask_dtype)
-            for row in rows_masked:
-                mx = mx.copy()
-                mx[..., row, :] = -np.inf
-                m = mx.astype(m.dtype) if mask_dtype != "bf16" else None
-        inputs.append(m)
-        mt = tensor_type(mask_shape, "i1" if mask == "bool" else mask_dtype)
-
-    def ty(shape, kv=False):
-        if not dynamic:
-            return tensor_type(shape, dtype)
-        heads = shape[1] if kv and static_kv_heads else None
-        return tensor_type([None, heads, None, shape[3]], dtype)
-
-    ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d), True),
-                 ty((b, hkv, sk, dv), True), ty((b, h, sq, dv)), mt, **attrs)
-    expected = sdpa_ref(qx, kx, vx, mx, **attrs)
-    r.check(name, ir, inputs, expected, dtype)
+def case(name, *args, **kwargs):
+    sdpa_case(r, name, *args, **kwargs)
 
 
 case("plain", 2, 4, 4, 64, 64, 32, 32)

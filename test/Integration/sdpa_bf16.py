@@ -10,45 +10,13 @@
 
 import numpy as np
 
-from attn_testing import Runner, sdpa_ir, sdpa_ref, tensor_type
+from attn_testing import Runner, sdpa_case
 
 r = Runner()
 
 
-def case(name, b, h, hkv, sq, sk, d, dv, mask=None, mask_dtype=None,
-         mask_shape=None, dynamic=False, logit_scale=1.0, rows_masked=(),
-         **attrs):
-    dtype = "bf16"
-    q, qx = r.normal((b, h, sq, d), dtype, logit_scale)
-    k, kx = r.normal((b, hkv, sk, d), dtype)
-    v, vx = r.normal((b, hkv, sk, dv), dtype)
-    inputs = [q, k, v]
-    m = mx = mt = None
-    if mask == "bool":
-        mx = r.bool_mask(mask_shape)
-        for row in rows_masked:
-            mx[..., row, :] = False
-        m = mx
-    elif mask is not None:
-        m, mx = r.normal(mask_shape, mask_dtype)
-        if rows_masked:
-            mx = mx.copy()
-            for row in rows_masked:
-                mx[..., row, :] = -np.inf
-            m = mx.astype(np.float32)
-    if mask is not None:
-        inputs.append(m)
-        mt = tensor_type(mask_shape, "i1" if mask == "bool" else mask_dtype)
-
-    def ty(shape):
-        if not dynamic:
-            return tensor_type(shape, dtype)
-        return tensor_type([None, None, None, shape[3]], dtype)
-
-    ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d)), ty((b, hkv, sk, dv)),
-                 ty((b, h, sq, dv)), mt, **attrs)
-    expected = sdpa_ref(qx, kx, vx, mx, **attrs)
-    r.check(name, ir, inputs, expected, dtype)
+def case(name, *args, **kwargs):
+    sdpa_case(r, name, *args, dtype="bf16", **kwargs)
 
 
 case("plain", 2, 4, 4, 64, 64, 32, 32)

@@ -257,3 +257,44 @@ class Runner:
         print(f"{self.count - self.failures} passed, {self.failures} failed "
               f"(pipeline {self.args.pipeline}, seed {self.seed})")
         sys.exit(1 if self.failures or self.count == 0 else 0)
+
+
+def sdpa_case(r, name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None,
+              mask_dtype=None, mask_shape=None, dynamic=False,
+              static_kv_heads=False, logit_scale=1.0, rows_masked=(),
+              **attrs):
+    """One attn.sdpa execution test on fresh random inputs: `mask` is "bool"
+    or "float" (additive, `mask_dtype`), `rows_masked` rows keep no key,
+    `dynamic` makes batch, heads and sequence dims dynamic (kv heads stay
+    static with `static_kv_heads`)."""
+    q, qx = r.normal((b, h, sq, d), dtype, logit_scale)
+    k, kx = r.normal((b, hkv, sk, d), dtype)
+    v, vx = r.normal((b, hkv, sk, dv), dtype)
+    inputs = [q, k, v]
+    mx = mt = None
+    if mask is not None:
+        if mask == "bool":
+            mx = r.bool_mask(mask_shape)
+            for row in rows_masked:
+                mx[..., row, :] = False
+            m = mx
+        else:
+            m, mx = r.normal(mask_shape, mask_dtype)
+            if rows_masked:
+                mx = mx.copy()
+                for row in rows_masked:
+                    mx[..., row, :] = -np.inf
+                m = encode(mx, mask_dtype)
+        inputs.append(m)
+        mt = tensor_type(mask_shape, "i1" if mask == "bool" else mask_dtype)
+
+    def ty(shape, kv=False):
+        if not dynamic:
+            return tensor_type(shape, dtype)
+        heads = shape[1] if kv and static_kv_heads else None
+        return tensor_type([None, heads, None, shape[3]], dtype)
+
+    ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d), True),
+                 ty((b, hkv, sk, dv), True), ty((b, h, sq, dv)), mt, **attrs)
+    expected = sdpa_ref(qx, kx, vx, mx, **attrs)
+    r.check(name, ir, inputs, expected, dtype)

@@ -6,8 +6,9 @@
 //
 // The _attn_mlir extension: string-in/string-out `opt`, and `compile`, which
 // returns a kernel called on buffer-protocol arrays. Arrays cross as raw
-// buffers (not py::array_t) so that NumPy 1 and 2 both work; the Python side
-// wraps results into NumPy arrays.
+// buffers (not py::array_t) so that NumPy 1 and 2 both work: results come
+// back as `Buffer`s (a compiled function's own result memory, exposed through
+// the buffer protocol without a copy) that the Python side views as arrays.
 //
 //===----------------------------------------------------------------------===//
 
@@ -182,11 +183,9 @@ public:
       throw std::runtime_error(llvm::toString(outputs.takeError()));
     std::vector<py::tuple> results;
     for (HostTensor &out : *outputs) {
-      py::bytes data(static_cast<const char *>(out.getData()),
-                     out.getByteSize());
       std::vector<int64_t> shape(out.getShape().begin(), out.getShape().end());
-      results.push_back(
-          py::make_tuple(data, shape, getElementName(out.getKind()).str()));
+      std::string dtype = getElementName(out.getKind()).str();
+      results.push_back(py::make_tuple(py::cast(std::move(out)), shape, dtype));
     }
     return results;
   }
@@ -201,6 +200,14 @@ PYBIND11_MODULE(_attn_mlir, m) {
   m.doc() = "attn-mlir: compile and run attention with MLIR";
   m.def("opt", &opt, py::arg("text"), py::arg("passes"),
         "Runs a pass pipeline on MLIR text and returns the result as text.");
+  // Bytes of a result; NumPy arrays view it and keep it alive.
+  py::class_<HostTensor>(m, "Buffer", py::buffer_protocol())
+      .def_buffer([](HostTensor &t) {
+        return py::buffer_info(t.getData(), /*itemsize=*/1, "B", /*ndim=*/1,
+                               {static_cast<py::ssize_t>(t.getByteSize())},
+                               {static_cast<py::ssize_t>(1)},
+                               /*readonly=*/false);
+      });
   py::class_<Kernel>(m, "Kernel")
       .def(py::init<const std::string &, const std::string &,
                     const std::string &, unsigned>(),

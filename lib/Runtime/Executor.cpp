@@ -26,6 +26,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
@@ -515,24 +516,49 @@ Executor::run(ArrayRef<const HostTensor *> args) {
     return std::move(err);
 
   // Results are owned by the caller (the deallocation pipeline guarantees
-  // fresh buffers): copy them out and free them.
-  SmallVector<HostTensor> outputs;
-  llvm::Error error = llvm::Error::success();
+  // fresh buffers). A dense row-major result alone in its allocation is
+  // returned as it is; others are copied out and their buffers freed.
+  struct ResultView {
+    void *allocated;
+    char *data;
+    ArrayRef<int64_t> sizes, strides;
+  };
+  SmallVector<ResultView> views;
+  llvm::DenseMap<void *, unsigned> users;
   size_t pos = 0;
-  SmallVector<void *> toFree;
   for (const TensorSignature &sig : results) {
     int64_t rank = sig.shape.size();
-    auto *allocated = reinterpret_cast<void *>(resultBuffer[pos]);
-    auto *aligned = reinterpret_cast<char *>(resultBuffer[pos + 1]);
-    int64_t offset = resultBuffer[pos + 2];
-    ArrayRef<int64_t> sizes(&resultBuffer[pos + 3], rank);
-    ArrayRef<int64_t> strides(&resultBuffer[pos + 3 + rank], rank);
+    ResultView view;
+    view.allocated = reinterpret_cast<void *>(resultBuffer[pos]);
+    view.data = reinterpret_cast<char *>(resultBuffer[pos + 1]) +
+                resultBuffer[pos + 2] * getElementSize(sig.kind);
+    view.sizes = ArrayRef<int64_t>(&resultBuffer[pos + 3], rank);
+    view.strides = ArrayRef<int64_t>(&resultBuffer[pos + 3 + rank], rank);
     pos += 3 + 2 * rank;
-    if (!llvm::is_contained(toFree, allocated))
-      toFree.push_back(allocated);
+    ++users[view.allocated];
+    views.push_back(view);
+  }
+
+  SmallVector<HostTensor> outputs;
+  llvm::Error error = llvm::Error::success();
+  SmallVector<void *> toFree;
+  for (auto [sig, view] : llvm::zip_equal(results, views)) {
+    int64_t rank = view.sizes.size();
+    bool dense = true;
+    for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
+      dense &= view.sizes[d] == 1 || view.strides[d] == stride;
+      stride *= view.sizes[d];
+    }
+    if (!error && dense && users[view.allocated] == 1) {
+      outputs.push_back(
+          HostTensor::adopt(sig.kind, view.sizes, view.allocated, view.data));
+      continue;
+    }
+    if (!llvm::is_contained(toFree, view.allocated))
+      toFree.push_back(view.allocated);
     if (error)
       continue;
-    Expected<HostTensor> out = HostTensor::allocate(sig.kind, sizes);
+    Expected<HostTensor> out = HostTensor::allocate(sig.kind, view.sizes);
     if (!out) {
       error = out.takeError();
       continue;
@@ -540,18 +566,19 @@ Executor::run(ArrayRef<const HostTensor *> args) {
     size_t elt = getElementSize(sig.kind);
     char *dst = static_cast<char *>(out->getData());
     // Strided copy, one memcpy per run of the innermost dim when it is
-    // contiguous (the usual case), else element by element.
+    // contiguous, else element by element.
     int64_t n = out->getNumElements();
-    int64_t run = rank && strides[rank - 1] == 1 ? sizes[rank - 1] : 1;
+    int64_t run =
+        rank && view.strides[rank - 1] == 1 ? view.sizes[rank - 1] : 1;
     int64_t outer = rank ? rank - (run > 1 ? 1 : 0) : 0;
     SmallVector<int64_t> idx(rank, 0);
     for (int64_t linear = 0; run > 0 && linear < n; linear += run) {
-      int64_t srcOffset = offset;
+      int64_t srcOffset = 0;
       for (int64_t d = 0; d < rank; ++d)
-        srcOffset += idx[d] * strides[d];
-      std::memcpy(dst + linear * elt, aligned + srcOffset * elt, run * elt);
+        srcOffset += idx[d] * view.strides[d];
+      std::memcpy(dst + linear * elt, view.data + srcOffset * elt, run * elt);
       for (int64_t d = outer - 1; d >= 0; --d) {
-        if (++idx[d] < sizes[d])
+        if (++idx[d] < view.sizes[d])
           break;
         idx[d] = 0;
       }

@@ -142,7 +142,14 @@ uint16_t attn::floatToHalf(float value) {
 
 void HostTensorDeleter::operator()(void *p) const {
   if (owning)
-    std::free(p);
+    std::free(allocation ? allocation : p);
+}
+
+HostTensor HostTensor::adopt(ElementKind kind, llvm::ArrayRef<int64_t> shape,
+                             void *allocation, void *data) {
+  HostTensor t = view(kind, shape, data);
+  t.data = std::unique_ptr<void, HostTensorDeleter>(data, {true, allocation});
+  return t;
 }
 
 HostTensor HostTensor::view(ElementKind kind, llvm::ArrayRef<int64_t> shape,

@@ -972,8 +972,7 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
                   flash::canUseAmx(op, options)
               ? flash::buildAmxKernel(b, op.getLoc(), op, options)
               : FlashKernelBuilder(b, op.getLoc(), op, options).build();
-      op.getResult().replaceAllUsesWith(result);
-      op.erase();
+      flash::replaceSdpa(op, result);
     }
   }
 };

@@ -7,7 +7,9 @@
 #include "FlashCommon.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 
 #include <limits>
 
@@ -63,6 +65,35 @@ std::pair<Value, Value> flash::getKeyRange(IndexBuilder &ib, SdpaOp op,
   return {start, ib.maxIdx(end, start)};
 }
 
+/// A transpose the kernels can read or write in place: the innermost dim
+/// stays innermost, so rows remain contiguous (vector loads and stores), and
+/// only the strides of the other dims change.
+static bool isRowPreservingTranspose(Operation *op) {
+  auto transpose = dyn_cast_or_null<linalg::TransposeOp>(op);
+  if (!transpose || !transpose.hasPureTensorSemantics())
+    return false;
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  return perm.back() == static_cast<int64_t>(perm.size()) - 1;
+}
+
+linalg::TransposeOp flash::getFusedResultTranspose(SdpaOp op) {
+  Value result = op.getResult();
+  if (!result.hasOneUse() ||
+      !isRowPreservingTranspose(*result.getUsers().begin()))
+    return nullptr;
+  return cast<linalg::TransposeOp>(*result.getUsers().begin());
+}
+
+void flash::replaceSdpa(SdpaOp op, Value result) {
+  if (linalg::TransposeOp transpose = getFusedResultTranspose(op)) {
+    transpose.getResult()[0].replaceAllUsesWith(result);
+    transpose.erase();
+  } else {
+    op.getResult().replaceAllUsesWith(result);
+  }
+  op.erase();
+}
+
 void SdpaKernelBase::bindOperands() {
   auto toBuffer = [&](Value t) -> Value {
     auto type = cast<RankedTensorType>(t.getType());
@@ -70,20 +101,52 @@ void SdpaKernelBase::bindOperands() {
         b, loc, MemRefType::get(type.getShape(), type.getElementType()), t,
         /*read_only=*/true);
   };
-  qm = toBuffer(op.getQuery());
-  km = toBuffer(op.getKey());
-  vm = toBuffer(op.getValue());
+  // Heads split by a transpose of [B, S, H, D] (what frontends emit after
+  // the projections) are read in place, through a strided view.
+  auto operand = [&](Value t) -> Value {
+    if (!isRowPreservingTranspose(t.getDefiningOp()))
+      return toBuffer(t);
+    auto transpose = t.getDefiningOp<linalg::TransposeOp>();
+    return memref::TransposeOp::create(
+        b, loc, toBuffer(transpose.getInput()),
+        AffineMapAttr::get(AffineMap::getPermutationMap(
+            transpose.getPermutation(), b.getContext())));
+  };
+  qm = operand(op.getQuery());
+  km = operand(op.getKey());
+  vm = operand(op.getValue());
   if (Value mask = op.getMask())
     maskm = toBuffer(mask);
 
+  // The result is written in the layout of a transpose that merges the
+  // heads back, when that is its only use.
   RankedTensorType rType = op.getResult().getType();
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < 4; ++i)
+    sizes.push_back(
+        memref::DimOp::create(b, loc, i < 3 ? qm : vm, i).getResult());
+  SmallVector<int64_t> perm = {0, 1, 2, 3};
+  resultType = rType;
+  linalg::TransposeOp transpose = getFusedResultTranspose(op);
+  if (transpose) {
+    perm.assign(transpose.getPermutation().begin(),
+                transpose.getPermutation().end());
+    resultType = cast<RankedTensorType>(transpose.getResult()[0].getType());
+  }
   SmallVector<Value> dynSizes;
-  for (int64_t i = 0; i < 3; ++i)
-    if (rType.isDynamicDim(i))
-      dynSizes.push_back(memref::DimOp::create(b, loc, qm, i));
-  om = memref::AllocOp::create(
-      b, loc, MemRefType::get(rType.getShape(), rType.getElementType()),
+  for (int64_t i = 0; i < 4; ++i)
+    if (resultType.isDynamicDim(i))
+      dynSizes.push_back(sizes[perm[i]]);
+  resultBuffer = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get(resultType.getShape(), resultType.getElementType()),
       dynSizes);
+  om = resultBuffer;
+  if (transpose)
+    om = memref::TransposeOp::create(
+        b, loc, resultBuffer,
+        AffineMapAttr::get(AffineMap::getPermutationMap(
+            invertPermutationVector(perm), b.getContext())));
 
   batch = memref::DimOp::create(b, loc, qm, 0);
   Value heads = memref::DimOp::create(b, loc, qm, 1);
@@ -96,7 +159,7 @@ void SdpaKernelBase::bindOperands() {
 }
 
 Value SdpaKernelBase::resultTensor() {
-  return bufferization::ToTensorOp::create(b, loc, op.getResult().getType(), om,
+  return bufferization::ToTensorOp::create(b, loc, resultType, resultBuffer,
                                            /*restrict=*/true,
                                            /*writable=*/true);
 }

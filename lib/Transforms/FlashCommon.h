@@ -16,6 +16,7 @@
 #include "attn/Transforms/Transforms.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
@@ -66,7 +67,8 @@ struct SdpaKernelBase : IndexBuilder {
   /// Binds the buffers and sizes at the insertion point and allocates the
   /// result.
   void bindOperands();
-  /// The result tensor of the filled result buffer.
+  /// The result tensor of the filled result buffer: the op's result, or that
+  /// of its fused transpose (see replaceSdpa).
   Value resultTensor();
   /// Emits `body` in a memref.alloca_scope: the stack scratch of a task is
   /// released when the task ends.
@@ -77,11 +79,23 @@ struct SdpaKernelBase : IndexBuilder {
   SdpaOp op;
   Type f32;
   VectorType vecType;
+  /// Operand and result buffers as [B, H, S, D] (possibly strided views).
   Value qm, km, vm, maskm, om;
+  /// The allocated result and its tensor type.
+  Value resultBuffer;
+  RankedTensorType resultType;
   Value batch, kvHeads, sq, sk, group, offset, rows;
   // Per task.
   Value bIdx, kvHead;
 };
+
+/// The transpose (innermost dim kept) that is the only use of `op`'s result,
+/// if any: the kernels write their result in its layout.
+linalg::TransposeOp getFusedResultTranspose(SdpaOp op);
+
+/// Replaces `op` (or its fused result transpose) by a kernel's result
+/// tensor, and erases them.
+void replaceSdpa(SdpaOp op, Value result);
 
 /// Rows (query head, query pairs) per kv head, H / Hkv * Sq, when the dims it
 /// needs are static and Hkv is non-zero.

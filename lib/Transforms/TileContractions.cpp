@@ -103,6 +103,59 @@ FailureOr<Contraction> matchContraction(linalg::LinalgOp op) {
   return c;
 }
 
+/// An elementwise add that is the contraction's only user and adds a tensor
+/// indexed by the N dim alone (a linear layer's bias, broadcast over the
+/// rows): the kernel adds it in its epilogue instead of materializing the
+/// product and the broadcast.
+struct BiasAdd {
+  linalg::GenericOp op;
+  Value bias;
+  /// From the result's dims to the bias's indices: each is the N dim or 0.
+  AffineMap map;
+};
+
+std::optional<BiasAdd> matchBiasAdd(const Contraction &c) {
+  Value product = c.op->getResult(0);
+  if (!product.hasOneUse())
+    return std::nullopt;
+  auto add = dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
+  if (!add || add.getNumDpsInputs() != 2 || add.getNumDpsInits() != 1 ||
+      !add.hasPureTensorSemantics() ||
+      add.getNumParallelLoops() != add.getNumLoops() ||
+      add.getResult(0).getType() != product.getType())
+    return std::nullopt;
+  Block *body = add.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto addf = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (body->getOperations().size() != 2 || !addf || addf->getBlock() != body ||
+      !llvm::is_contained(addf->getOperands(), body->getArgument(0)) ||
+      !llvm::is_contained(addf->getOperands(), body->getArgument(1)))
+    return std::nullopt;
+  unsigned self = add.getDpsInputs()[0] == product ? 0 : 1;
+  SmallVector<AffineMap> maps = add.getIndexingMapsArray();
+  if (add.getDpsInputs()[self] != product || !maps[self].isIdentity() ||
+      !maps[2].isIdentity())
+    return std::nullopt;
+
+  BiasAdd bias{add, add.getDpsInputs()[1 - self], maps[1 - self]};
+  bias.bias = lookThroughCopy(bias.bias, bias.map);
+  auto type = dyn_cast<RankedTensorType>(bias.bias.getType());
+  if (!type || !isa<FloatType>(type.getElementType()))
+    return std::nullopt;
+  // The result dim that holds N.
+  unsigned nDim = c.dims.n.front();
+  std::optional<unsigned> nResult =
+      c.maps[2].getResultPosition(getAffineDimExpr(nDim, add.getContext()));
+  for (AffineExpr e : bias.map.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    auto cst = dyn_cast<AffineConstantExpr>(e);
+    if (!(dim && nResult && dim.getPosition() == *nResult) &&
+        !(cst && cst.getValue() == 0))
+      return std::nullopt;
+  }
+  return bias;
+}
+
 /// True when `init` is all zeros, so the sums need not be added to it.
 bool isZeroInit(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
@@ -112,9 +165,10 @@ bool isZeroInit(Value init) {
 
 class ContractionLowering {
 public:
-  ContractionLowering(OpBuilder &b, const Contraction &c, int64_t w)
+  ContractionLowering(OpBuilder &b, const Contraction &c,
+                      const std::optional<BiasAdd> &bias, int64_t w)
       : b(b), loc(c.op->getLoc()), op(c.op), dims(c.dims), maps(c.maps),
-        lhsTensor(c.lhs), rhsTensor(c.rhs), w(w) {}
+        lhsTensor(c.lhs), rhsTensor(c.rhs), bias(bias), w(w) {}
 
   Value build();
 
@@ -155,6 +209,7 @@ private:
   const linalg::ContractionDimensions &dims;
   ArrayRef<AffineMap> maps;
   Value lhsTensor, rhsTensor;
+  const std::optional<BiasAdd> &bias;
   int64_t w;
   SmallVector<Value> extents;
 };
@@ -241,6 +296,15 @@ Value ContractionLowering::build() {
       vector::StoreOp::create(b, loc, v, out, indices);
   };
   mm.store = store;
+  Value biasBuffer = bias ? toBuffer(bias->bias) : Value();
+  auto loadBias = [&](OpBuilder &, Location, Value n) {
+    SmallVector<Value> indices;
+    for (AffineExpr e : bias->map.getResults())
+      indices.push_back(isa<AffineDimExpr>(e) ? n : idx(0));
+    return memref::LoadOp::create(b, loc, biasBuffer, indices).getResult();
+  };
+  if (bias)
+    mm.loadBias = loadBias;
   // Whole vectors only where N is the result's innermost (contiguous) dim.
   mm.vectorStores =
       cast<AffineDimExpr>(maps[2].getResults().back()).getPosition() == nDim;
@@ -257,16 +321,29 @@ struct AttnTileContractionsPass
 
   void runOnOperation() override {
     int64_t width = vectorWidth > 0 ? vectorWidth : getHostVectorWidth();
-    SmallVector<Contraction> work;
+    // Matched one at a time: lowering one replaces values that a later
+    // contraction may read. Lowering erases contractions and bias adds only,
+    // and an add is never a contraction, so the list stays valid.
+    SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      FailureOr<Contraction> c = matchContraction(op);
-      if (succeeded(c))
-        work.push_back(*c);
+      if (linalg::isaContractionOpInterface(op))
+        ops.push_back(op);
     });
-    for (Contraction &c : work) {
-      OpBuilder b(c.op);
-      Value result = ContractionLowering(b, c, width).build();
-      c.op->getResult(0).replaceAllUsesWith(result);
+    for (linalg::LinalgOp op : ops) {
+      FailureOr<Contraction> match = matchContraction(op);
+      if (failed(match))
+        continue;
+      Contraction &c = *match;
+      std::optional<BiasAdd> bias = matchBiasAdd(c);
+      // The bias may be computed between the contraction and the add.
+      OpBuilder b(bias ? bias->op : c.op);
+      Value result = ContractionLowering(b, c, bias, width).build();
+      if (bias) {
+        bias->op->getResult(0).replaceAllUsesWith(result);
+        bias->op->erase();
+      } else {
+        c.op->getResult(0).replaceAllUsesWith(result);
+      }
       c.op->erase();
     }
   }

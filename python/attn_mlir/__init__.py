@@ -45,8 +45,9 @@ class CompiledFunction:
         arrays = [np.ascontiguousarray(a) for a in arrays]
         results = []
         for data, shape, dtype in self._kernel(*arrays):
+            # A writable view of the result's own memory, which it keeps alive.
             out = np.frombuffer(data, dtype=_NUMPY_TYPES[dtype])
-            results.append(out.reshape(shape).copy())
+            results.append(out.reshape(shape))
         return results[0] if len(results) == 1 else tuple(results)
 
 

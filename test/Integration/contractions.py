@@ -121,6 +121,71 @@ def check_taken(name, ir, taken):
         r.count += 1
 
 
+def linear_bias(name, m, k, n, bias_shape=None, broadcast=True, swap=False,
+                init="zero"):
+    """y = x @ W^T + b as torch-mlir emits it (the product, the bias
+    broadcast over the rows, their sum): the add goes into the kernel's
+    epilogue. `bias_shape` (1, n) indexes the bias as TOSA does, with a
+    constant 0; `swap` adds in the other order; init "arg" accumulates."""
+    if r.args.only and r.args.only not in name:
+        return
+    bias_shape = bias_shape or (n,)
+    x_in, x = r.normal((m, k), "f32")
+    w_in, w = r.normal((n, k), "f32")
+    b_in, bias = r.normal(bias_shape, "f32")
+    inputs = [x_in, w_in, b_in]
+    bt = ttype(bias_shape, "f32")
+    bmap = "(d1)" if len(bias_shape) == 1 else "(0, d1)"
+    sig = f"%x: tensor<{m}x{k}xf32>, %w: tensor<{n}x{k}xf32>, %b: {bt}"
+    lines = [f"  %zero = arith.constant 0.0 : f32",
+             f"  %e = tensor.empty() : tensor<{m}x{n}xf32>",
+             f"  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>"]
+    acc, c0 = "%f", np.zeros((m, n))
+    if init == "arg":
+        c_in, c0 = r.normal((m, n), "f32")
+        inputs.append(c_in)
+        sig += f", %c: tensor<{m}x{n}xf32>"
+        acc = "%c"
+    lines.append(
+        f"  %p = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+        f"affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] "
+        f"ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) "
+        f"outs({acc} : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>")
+    idm = "affine_map<(d0, d1) -> (d0, d1)>"
+    bias_v, bias_t, bias_map = "%b", bt, f"affine_map<(d0, d1) -> {bmap}>"
+    if broadcast:
+        lines.append(
+            f"  %bb = linalg.generic {{indexing_maps = [{bias_map}, {idm}], "
+            f"iterator_types = [\"parallel\", \"parallel\"]}} ins(%b : {bt}) "
+            f"outs(%e : tensor<{m}x{n}xf32>) {{\n"
+            f"  ^bb0(%i: f32, %o: f32):\n    linalg.yield %i : f32\n"
+            f"  }} -> tensor<{m}x{n}xf32>")
+        bias_v, bias_t, bias_map = "%bb", f"tensor<{m}x{n}xf32>", idm
+    lhs, rhs = ("%v", "%u") if swap else ("%u", "%v")
+    lines += [
+        f"  %y = linalg.generic {{indexing_maps = [{idm}, {bias_map}, {idm}], "
+        f"iterator_types = [\"parallel\", \"parallel\"]}} "
+        f"ins(%p, {bias_v} : tensor<{m}x{n}xf32>, {bias_t}) "
+        f"outs(%e : tensor<{m}x{n}xf32>) {{",
+        f"  ^bb0(%u: f32, %v: f32, %o: f32):",
+        f"    %s = arith.addf {lhs}, {rhs} : f32",
+        f"    linalg.yield %s : f32",
+        f"  }} -> tensor<{m}x{n}xf32>",
+        f"  return %y : tensor<{m}x{n}xf32>"]
+    ir = (f"func.func @main({sig}) -> tensor<{m}x{n}xf32> {{\n" +
+          "\n".join(lines) + "\n}\n")
+    # The broadcast is dead once the add is fused.
+    proc = subprocess.run(["attn-opt", "--attn-tile-contractions",
+                           "--canonicalize"], input=ir,
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or "linalg.generic" in proc.stdout:
+        print(f"FAIL {name}: the bias add was not fused\n{proc.stderr}")
+        r.failures += 1
+        r.count += 1
+    expected = c0 + x @ w.T + bias.reshape(-1)
+    r.check(name, ir, inputs, expected, "f32")
+
+
 MM = ["m", "n", "k"]
 PAR2 = ["parallel", "parallel", "reduction"]
 
@@ -175,5 +240,11 @@ generic("two_n_dims_left_alone", (5, 8), (8, 3, 4), (5, 3, 4),
         [["m", "k"], ["k", "n", "p"], ["m", "n", "p"]],
         ["parallel", "parallel", "parallel", "reduction"], ["m", "n", "p", "k"],
         "mk,knp->mnp", taken=False)
+# Linear layers with a bias, added in the kernel's epilogue.
+linear_bias("linear_bias", 37, 24, 45)
+linear_bias("linear_bias_whole_tiles", 12, 64, 64, swap=True)
+linear_bias("linear_bias_tosa_row", 9, 16, 21, bias_shape=(1, 21))
+linear_bias("linear_bias_unbroadcast", 10, 8, 33, broadcast=False)
+linear_bias("linear_bias_accumulate", 7, 12, 19, init="arg")
 
 r.finish()

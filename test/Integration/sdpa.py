@@ -69,5 +69,16 @@ case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,
      dynamic=True, static_kv_heads=True, window=(5, 5))
 case("dynamic_shapes_mask", 1, 2, 1, 9, 31, 16, 16, dynamic=True,
      mask="bool", mask_shape=(1, 1, 9, 31))
+# Q/K/V and the result as [B, S, H, D] (heads split and merged by
+# transposes, as after the projections): read and written in place.
+case("seq_major", 2, 4, 4, 37, 45, 32, 24, seq_major=True)
+case("seq_major_gqa_causal", 1, 8, 2, 40, 40, 16, 16, causal=True,
+     seq_major=True)
+case("seq_major_packed_keys_mask", 1, 4, 1, 150, 160, 32, 32, seq_major=True,
+     mask="bool", mask_shape=(1, 1, 150, 160))
+case("seq_major_decode", 1, 8, 2, 1, 300, 64, 64, seq_major=True)
+case("seq_major_f16", 1, 2, 2, 33, 20, 16, 16, dtype="f16", seq_major=True)
+case("seq_major_dynamic", 2, 4, 2, 13, 29, 16, 24, dynamic=True,
+     seq_major=True)
 
 r.finish()

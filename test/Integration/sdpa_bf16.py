@@ -49,5 +49,7 @@ case("logits_x100", 1, 2, 2, 24, 24, 32, 32, scale=100.0 / np.sqrt(32))
 case("head_dim_256", 1, 1, 1, 48, 80, 256, 256, causal=True)
 case("decode", 1, 8, 2, 1, 1000, 64, 64)
 case("dynamic_shapes", 2, 4, 2, 19, 45, 32, 48, dynamic=True, causal=True)
+case("seq_major", 1, 4, 2, 70, 90, 64, 32, seq_major=True, causal=True)
+case("seq_major_decode", 1, 8, 2, 1, 200, 64, 64, seq_major=True)
 
 r.finish()

@@ -141,3 +141,50 @@ func.func @decode_split_keys(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x4096x64xf3
   %o = attn.sdpa %q, %k, %v : (tensor<1x1x1x64xf32>, tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32>
   return %o : tensor<1x1x1x64xf32>
 }
+
+// -----
+
+// Heads split and merged by transposes of [B, S, H, D] (the projections'
+// layout): Q/K/V are read through strided memref.transpose views of the
+// [B, S, H, D] tensors, and the result is written into a [B, S, H, D] buffer
+// through a view, so that no transpose is left to copy.
+// CHECK-LABEL: func.func @seq_major(
+// CHECK-DAG:     %[[Q:.+]] = bufferization.to_buffer %arg0 read_only : tensor<2x40x4x32xf32> to memref<2x40x4x32xf32>
+// CHECK-DAG:     memref.transpose %[[Q]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<2x40x4x32xf32> to memref<2x4x40x32xf32, strided<[5120, 32, 128, 1]>>
+// CHECK-DAG:     %[[O:.+]] = memref.alloc() : memref<2x40x4x16xf32>
+// CHECK-DAG:     memref.transpose %[[O]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<2x40x4x16xf32> to memref<2x4x40x16xf32, strided<[2560, 16, 64, 1]>>
+// CHECK:         %[[R:.+]] = bufferization.to_tensor %[[O]] restrict writable : memref<2x40x4x16xf32>
+// CHECK-NOT:     attn.sdpa
+// CHECK-NOT:     linalg.transpose ins(%{{.*}} : tensor<2x4x40x16xf32>)
+// CHECK:         return %[[R]]
+func.func @seq_major(%qs: tensor<2x40x4x32xf32>, %ks: tensor<2x50x2x32xf32>, %vs: tensor<2x50x2x16xf32>) -> tensor<2x40x4x16xf32> {
+  %qe = tensor.empty() : tensor<2x4x40x32xf32>
+  %q = linalg.transpose ins(%qs : tensor<2x40x4x32xf32>) outs(%qe : tensor<2x4x40x32xf32>) permutation = [0, 2, 1, 3]
+  %ke = tensor.empty() : tensor<2x2x50x32xf32>
+  %k = linalg.transpose ins(%ks : tensor<2x50x2x32xf32>) outs(%ke : tensor<2x2x50x32xf32>) permutation = [0, 2, 1, 3]
+  %ve = tensor.empty() : tensor<2x2x50x16xf32>
+  %v = linalg.transpose ins(%vs : tensor<2x50x2x16xf32>) outs(%ve : tensor<2x2x50x16xf32>) permutation = [0, 2, 1, 3]
+  %o = attn.sdpa %q, %k, %v {causal} : (tensor<2x4x40x32xf32>, tensor<2x2x50x32xf32>, tensor<2x2x50x16xf32>) -> tensor<2x4x40x16xf32>
+  %re = tensor.empty() : tensor<2x40x4x16xf32>
+  %r = linalg.transpose ins(%o : tensor<2x4x40x16xf32>) outs(%re : tensor<2x40x4x16xf32>) permutation = [0, 2, 1, 3]
+  return %r : tensor<2x40x4x16xf32>
+}
+
+// -----
+
+// Transposes that move the innermost dim (rows would not be contiguous), or
+// a result used twice, stay copies.
+// CHECK-LABEL: func.func @transposes_kept(
+// CHECK:         %[[K:.+]] = linalg.transpose
+// CHECK:         bufferization.to_buffer %[[K]] read_only : tensor<1x2x8x8xf32>
+// CHECK-NOT:     memref.transpose
+// CHECK:         %[[R:.+]] = bufferization.to_tensor {{.*}} : memref<1x2x8x8xf32>
+// CHECK:         linalg.transpose ins(%[[R]]
+func.func @transposes_kept(%q: tensor<1x2x8x8xf32>, %kt: tensor<1x2x8x8xf32>, %v: tensor<1x2x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x8x2x8xf32>) {
+  %ke = tensor.empty() : tensor<1x2x8x8xf32>
+  %k = linalg.transpose ins(%kt : tensor<1x2x8x8xf32>) outs(%ke : tensor<1x2x8x8xf32>) permutation = [0, 1, 3, 2]
+  %o = attn.sdpa %q, %k, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %re = tensor.empty() : tensor<1x8x2x8xf32>
+  %r = linalg.transpose ins(%o : tensor<1x2x8x8xf32>) outs(%re : tensor<1x8x2x8xf32>) permutation = [0, 2, 1, 3]
+  return %o, %r : tensor<1x2x8x8xf32>, tensor<1x8x2x8xf32>
+}

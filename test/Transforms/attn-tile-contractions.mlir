@@ -171,3 +171,95 @@ func.func @not_taken(%ai: tensor<4x8xi32>, %bi: tensor<8x4xi32>, %ci: tensor<4x4
   linalg.matmul ins(%am, %bm : memref<4x8xf32>, memref<8x4xf32>) outs(%cm : memref<4x4xf32>)
   return %ri, %r : tensor<4x4xi32>, tensor<5x3x4xf32>
 }
+
+// -----
+
+// A linear layer as torch-mlir emits it: the product, the bias broadcast
+// over the rows, and their sum. The bias is added in the kernel's epilogue
+// (from a padded copy), and neither the product nor the broadcast is
+// materialized. The second layer reads the first's result: each is matched
+// when it is lowered.
+// CHECK-LABEL: func.func @linear_bias_chain(
+// CHECK-SAME:      %[[X:[^:]+]]: tensor<8x24xf32>, %[[W1:[^:]+]]: tensor<40x24xf32>, %[[B1:[^:]+]]: tensor<40xf32>
+// CHECK:         %[[B1M:.+]] = bufferization.to_buffer %[[B1]] read_only : tensor<40xf32> to memref<40xf32>
+// CHECK:         %[[PAD:.+]] = memref.alloc() : memref<48xf32>
+// CHECK:           memref.load %[[B1M]]
+// CHECK:           memref.store {{.*}}, %[[PAD]]
+// CHECK:         scf.parallel
+// CHECK:           vector.fma
+// CHECK:           vector.load %[[PAD]]
+// CHECK:           arith.addf
+// CHECK:         %[[H:.+]] = bufferization.to_tensor
+// CHECK:         bufferization.to_buffer %[[H]] read_only : tensor<8x40xf32>
+// CHECK:           vector.fma
+// CHECK:         %[[Y:.+]] = bufferization.to_tensor
+// CHECK-NOT:     linalg.matmul
+// CHECK-NOT:     arith.addf {{.*}} : f32
+// CHECK:         return %[[Y]]
+#row = affine_map<(m, n) -> (n)>
+#id = affine_map<(m, n) -> (m, n)>
+func.func @linear_bias_chain(%x: tensor<8x24xf32>, %w1: tensor<40x24xf32>, %b1: tensor<40xf32>,
+                             %w2: tensor<16x40xf32>, %b2: tensor<16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %we1 = tensor.empty() : tensor<24x40xf32>
+  %w1t = linalg.transpose ins(%w1 : tensor<40x24xf32>) outs(%we1 : tensor<24x40xf32>) permutation = [1, 0]
+  %e1 = tensor.empty() : tensor<8x40xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8x40xf32>) -> tensor<8x40xf32>
+  %p1 = linalg.matmul ins(%x, %w1t : tensor<8x24xf32>, tensor<24x40xf32>) outs(%f1 : tensor<8x40xf32>) -> tensor<8x40xf32>
+  %bb1 = linalg.generic {indexing_maps = [#row, #id], iterator_types = ["parallel", "parallel"]} ins(%b1 : tensor<40xf32>) outs(%e1 : tensor<8x40xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x40xf32>
+  %h = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p1, %bb1 : tensor<8x40xf32>, tensor<8x40xf32>) outs(%e1 : tensor<8x40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x40xf32>
+  %we2 = tensor.empty() : tensor<40x16xf32>
+  %w2t = linalg.transpose ins(%w2 : tensor<16x40xf32>) outs(%we2 : tensor<40x16xf32>) permutation = [1, 0]
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %p2 = linalg.matmul ins(%h, %w2t : tensor<8x40xf32>, tensor<40x16xf32>) outs(%f2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%p2, %b2 : tensor<8x16xf32>, tensor<16xf32>) outs(%e2 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %b, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+// Not a bias: a product with a second use, a sum with a tensor indexed by
+// the rows, and a subtraction all keep their elementwise op.
+// CHECK-LABEL: func.func @not_bias(
+// CHECK-COUNT-3: linalg.generic
+// CHECK-NOT:     linalg.matmul
+#row = affine_map<(m, n) -> (n)>
+#col = affine_map<(m, n) -> (m)>
+#id = affine_map<(m, n) -> (m, n)>
+func.func @not_bias(%x: tensor<8x24xf32>, %w: tensor<24x16xf32>, %b: tensor<16xf32>, %c: tensor<8xf32>)
+    -> (tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<8x24xf32>, tensor<24x16xf32>) outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %b : tensor<8x16xf32>, tensor<16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %out: f32):
+    %s = arith.addf %u, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  %p2 = linalg.matmul ins(%x, %w : tensor<8x24xf32>, tensor<24x16xf32>) outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y2 = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%p2, %c : tensor<8x16xf32>, tensor<8xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %out: f32):
+    %s = arith.addf %u, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  %p3 = linalg.matmul ins(%x, %w : tensor<8x24xf32>, tensor<24x16xf32>) outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y3 = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%p3, %b : tensor<8x16xf32>, tensor<16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %out: f32):
+    %s = arith.subf %u, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  return %p, %y, %y2, %y3 : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>
+}

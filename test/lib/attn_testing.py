@@ -155,18 +155,46 @@ def attr_dict(causal=False, scale=None, window=None, softcap=None):
     return " {" + ", ".join(attrs) + "}" if attrs else ""
 
 
-def sdpa_ir(qt, kt, vt, rt, mt=None, **attrs):
-    """A function @main(q, k, v[, mask]) -> attn.sdpa, from type strings."""
+def sdpa_ir(qt, kt, vt, rt, mt=None, seq_major=None, **attrs):
+    """A function @main(q, k, v[, mask]) -> attn.sdpa, from type strings.
+    With `seq_major` (a function from a [B, H, S, D] type to its [B, S, H, D]
+    type), the arguments and the result are [B, S, H, D], transposed to and
+    from the op's layout as frontends emit it after the projections."""
     args = [f"%q: {qt}", f"%k: {kt}", f"%v: {vt}"] + ([f"%m: {mt}"] if mt else [])
     types = [qt, kt, vt] + ([mt] if mt else [])
     mask = " mask(%m)" if mt else ""
-    return (
-        f"func.func @main({', '.join(args)}) -> {rt} {{\n"
-        f"  %o = attn.sdpa %q, %k, %v{mask}{attr_dict(**attrs)}\n"
-        f"      : ({', '.join(types)}) -> {rt}\n"
-        f"  return %o : {rt}\n"
-        f"}}\n"
-    )
+    body = []
+    operands = ["%q", "%k", "%v"]
+    result = "%o"
+    ret_type = rt
+    def empty(name, t, src, src_t, perm):
+        """tensor.empty of type `t`; dim i of a dynamic one is dim perm[i]
+        of `src`."""
+        dims = t[len("tensor<"):-1].split("x")[:-1]
+        sizes = []
+        for i, extent in enumerate(dims):
+            if extent == "?":
+                body.append(f"  %{name}c{i} = arith.constant {perm[i]} : index")
+                body.append(f"  %{name}d{i} = tensor.dim {src}, %{name}c{i} : {src_t}")
+                sizes.append(f"%{name}d{i}")
+        body.append(f"  %{name}e = tensor.empty({', '.join(sizes)}) : {t}")
+
+    if seq_major:
+        for i, (name, t) in enumerate(zip(("q", "k", "v"), (qt, kt, vt))):
+            args[i] = f"%{name}s: {seq_major(t)}"
+            empty(name, t, f"%{name}s", seq_major(t), [0, 2, 1, 3])
+            body.append(f"  %{name} = linalg.transpose ins(%{name}s : {seq_major(t)})"
+                        f" outs(%{name}e : {t}) permutation = [0, 2, 1, 3]")
+        ret_type = seq_major(rt)
+    body += [f"  %o = attn.sdpa {', '.join(operands)}{mask}{attr_dict(**attrs)}",
+             f"      : ({', '.join(types)}) -> {rt}"]
+    if seq_major:
+        empty("r", ret_type, "%q", qt, [0, 2, 1, 3])
+        body += [f"  %r = linalg.transpose ins(%o : {rt}) outs(%re : {ret_type})"
+                 f" permutation = [0, 2, 1, 3]"]
+        result = "%r"
+    return (f"func.func @main({', '.join(args)}) -> {ret_type} {{\n" +
+            "\n".join(body) + f"\n  return {result} : {ret_type}\n}}\n")
 
 
 # ----------------------------------------------------------------------------
@@ -262,15 +290,18 @@ class Runner:
 def sdpa_case(r, name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None,
               mask_dtype=None, mask_shape=None, dynamic=False,
               static_kv_heads=False, logit_scale=1.0, rows_masked=(),
-              **attrs):
+              seq_major=False, **attrs):
     """One attn.sdpa execution test on fresh random inputs: `mask` is "bool"
     or "float" (additive, `mask_dtype`), `rows_masked` rows keep no key,
     `dynamic` makes batch, heads and sequence dims dynamic (kv heads stay
-    static with `static_kv_heads`)."""
+    static with `static_kv_heads`), `seq_major` passes Q/K/V and the result
+    as [B, S, H, D] through transposes."""
     q, qx = r.normal((b, h, sq, d), dtype, logit_scale)
     k, kx = r.normal((b, hkv, sk, d), dtype)
     v, vx = r.normal((b, hkv, sk, dv), dtype)
     inputs = [q, k, v]
+    if seq_major:
+        inputs = [np.ascontiguousarray(x.swapaxes(1, 2)) for x in inputs]
     mx = mt = None
     if mask is not None:
         if mask == "bool":
@@ -294,7 +325,15 @@ def sdpa_case(r, name, b, h, hkv, sq, sk, d, dv, dtype="f32", mask=None,
         heads = shape[1] if kv and static_kv_heads else None
         return tensor_type([None, heads, None, shape[3]], dtype)
 
+    def swap(t):
+        dims = t[len("tensor<"):-1].split("x")
+        dims[1], dims[2] = dims[2], dims[1]
+        return "tensor<" + "x".join(dims) + ">"
+
     ir = sdpa_ir(ty((b, h, sq, d)), ty((b, hkv, sk, d), True),
-                 ty((b, hkv, sk, dv), True), ty((b, h, sq, dv)), mt, **attrs)
+                 ty((b, hkv, sk, dv), True), ty((b, h, sq, dv)), mt,
+                 seq_major=swap if seq_major else None, **attrs)
     expected = sdpa_ref(qx, kx, vx, mx, **attrs)
+    if seq_major:
+        expected = expected.swapaxes(1, 2)
     r.check(name, ir, inputs, expected, dtype)

@@ -43,13 +43,15 @@ float bfloat16ToFloat(uint16_t bits);
 uint16_t floatToHalf(float value);
 uint16_t floatToBFloat16(float value);
 
-/// Frees a HostTensor's data unless the tensor is a view.
+/// Frees a HostTensor's data unless the tensor is a view; an adopted buffer
+/// frees the allocation its data lies in.
 struct HostTensorDeleter {
   bool owning = true;
+  void *allocation = nullptr;
   void operator()(void *p) const;
 };
 
-/// A dense, row-major, 64-byte aligned host tensor.
+/// A dense, row-major host tensor (64-byte aligned when allocated here).
 class HostTensor {
 public:
   /// Allocates a zero-initialized tensor; fails when the byte size overflows
@@ -61,6 +63,10 @@ public:
   /// inputs).
   static HostTensor view(ElementKind kind, llvm::ArrayRef<int64_t> shape,
                          void *data);
+  /// Takes ownership of dense row-major `data`, which lies in the malloc'd
+  /// `allocation` (results of compiled functions, returned without a copy).
+  static HostTensor adopt(ElementKind kind, llvm::ArrayRef<int64_t> shape,
+                          void *allocation, void *data);
 
   ElementKind getKind() const { return kind; }
   llvm::ArrayRef<int64_t> getShape() const { return shape; }

@@ -28,6 +28,9 @@ static int64_t getTileRows(int64_t vectorWidth) {
 constexpr int64_t kColVectors = 2;
 /// Bytes of packed A rows a task works through (about half an L2).
 constexpr int64_t kBlockBytes = 256 * 1024;
+/// Packed operands start on a cache line, so that no vector load of Bp
+/// splits one.
+constexpr int64_t kLineBytes = 64;
 
 class Emitter {
 public:
@@ -90,7 +93,12 @@ private:
   SmallVector<SmallVector<Value>> tileRows(Value t, Value rowTile);
   /// Row-major linearization of the depth loop indices.
   Value linearK(ValueRange kIvs);
-  void tile(Value t, Value colTile, Value rowTile);
+  /// The register tile (rowTile, colTile) of problem t.
+  SmallVector<Value> accumulate(Value t, Value colTile, Value rowTile);
+  /// Bias, then the tile into the caller's layout.
+  void storeTile(Value t, Value colTile, Value rowTile, ValueRange acc);
+  /// One task: row tiles [first, last) against column tile colTile.
+  void task(Value t, Value colTile, Value first, Value last);
 
   OpBuilder &b;
   Location loc;
@@ -134,7 +142,7 @@ void Emitter::emit() {
       MemRefType::get({s.sharedB ? 1 : ShapedType::kDynamic, staticTiles,
                        ShapedType::kDynamic, tileN},
                       f32),
-      packDynSizes);
+      packDynSizes, b.getI64IntegerAttr(kLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0)}, ValueRange{packs, colTiles},
       ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
@@ -171,7 +179,7 @@ void Emitter::emit() {
       MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
                        ShapedType::kDynamic, rowsPerTile},
                       f32),
-      ValueRange{s.problems, rowTiles, depth});
+      ValueRange{s.problems, rowTiles, depth}, b.getI64IntegerAttr(kLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0)}, ValueRange{s.problems, rowTiles},
       ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
@@ -195,17 +203,15 @@ void Emitter::emit() {
       arith::DivUIOp::create(b, loc, idx(kBlockBytes / (rowsPerTile * 4)),
                              depth));
   Value rowBlocks = arith::CeilDivUIOp::create(b, loc, rowTiles, blockTiles);
-  scf::ParallelOp::create(
-      b, loc, ValueRange{idx(0), idx(0), idx(0)},
-      ValueRange{s.problems, rowBlocks, colTiles},
-      ValueRange{idx(1), idx(1), idx(1)},
-      [&](OpBuilder &, Location, ValueRange ivs) {
-        Value first = mul(ivs[1], blockTiles);
-        Value last =
-            arith::MinUIOp::create(b, loc, add(first, blockTiles), rowTiles);
-        loop(arith::SubIOp::create(b, loc, last, first),
-             [&](Value i) { tile(ivs[0], ivs[2], add(first, i)); });
-      });
+  scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0), idx(0)},
+                          ValueRange{s.problems, rowBlocks, colTiles},
+                          ValueRange{idx(1), idx(1), idx(1)},
+                          [&](OpBuilder &, Location, ValueRange ivs) {
+                            Value first = mul(ivs[1], blockTiles);
+                            Value last = arith::MinUIOp::create(
+                                b, loc, add(first, blockTiles), rowTiles);
+                            task(ivs[0], ivs[2], first, last);
+                          });
   // The buffer deallocation pipeline frees the packed operands.
 }
 
@@ -227,11 +233,8 @@ Value Emitter::linearK(ValueRange kIvs) {
   return kk;
 }
 
-void Emitter::tile(Value t, Value colTile, Value rowTile) {
-  Value n0 = mul(colTile, idx(kColVectors * w));
-  Value m0 = mul(rowTile, idx(rowsPerTile));
+SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
   Value packIdx = s.sharedB ? idx(0) : t;
-
   // acc[r][c] += Ap[t][rowTile][k][r] * Bp[t][colTile][k][c*W].
   auto step = [&](Value kk, ValueRange acc) {
     SmallVector<Value> bv;
@@ -259,7 +262,19 @@ void Emitter::tile(Value t, Value colTile, Value rowTile) {
                          [&](OpBuilder &, Location, Value kk, ValueRange a) {
                            scf::YieldOp::create(b, loc, step(kk, a));
                          });
-  SmallVector<Value> acc(kLoop.getResults());
+  return SmallVector<Value>(kLoop.getResults());
+}
+
+void Emitter::task(Value t, Value colTile, Value first, Value last) {
+  loop(arith::SubIOp::create(b, loc, last, first), [&](Value i) {
+    Value rowTile = add(first, i);
+    storeTile(t, colTile, rowTile, accumulate(t, colTile, rowTile));
+  });
+}
+
+void Emitter::storeTile(Value t, Value colTile, Value rowTile, ValueRange acc) {
+  Value n0 = mul(colTile, idx(kColVectors * w));
+  Value m0 = mul(rowTile, idx(rowsPerTile));
   SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
 
   // Epilogue: bias, then whole vectors or lanes into the caller's layout.

@@ -1,15 +1,16 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-tile-contractions{vector-width=8}))" -split-input-file | FileCheck %s
 
-// B is packed once as [1, column tiles, K, 16] and A as [1, row tiles, K, 6];
+// B is packed once as [1, column tiles, K, 16] and A as [1, row tiles, K, 6],
+// both cache-line aligned;
 // parallel tiles over (problem, column tile, row tile) accumulate 6 x 2
 // vectors per k. N = 37 is not a multiple of 8: vectors are stored under a
 // mask. The zero fill is never read.
 // CHECK-LABEL: func.func @matmul(
 // CHECK:         %[[OUT:.+]] = memref.alloc() : memref<13x37xf32>
-// CHECK:         %[[BP:.+]] = memref.alloc({{.*}}) : memref<1x3x?x16xf32>
+// CHECK:         %[[BP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<1x3x?x16xf32>
 // CHECK:         scf.parallel
 // CHECK:           memref.store {{.*}}, %[[BP]]
-// CHECK:         %[[AP:.+]] = memref.alloc({{.*}}) : memref<?x?x?x6xf32>
+// CHECK:         %[[AP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x6xf32>
 // CHECK:         scf.parallel
 // CHECK:           memref.store {{.*}}, %[[AP]]
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) =
@@ -35,7 +36,7 @@ func.func @matmul(%a: tensor<13x20xf32>, %b: tensor<20x37xf32>) -> tensor<13x37x
 // A batch dim: B is packed per batch, and the problems are the outer
 // parallel dim. N = 32 is whole tiles: plain vector stores.
 // CHECK-LABEL: func.func @batch_matmul(
-// CHECK:         memref.alloc({{.*}}) : memref<?x2x?x16xf32>
+// CHECK:         memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x2x?x16xf32>
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%c3{{.*}}, %{{.*}}, %{{.*}})
 // CHECK:           vector.fma
 // CHECK-NOT:       vector.maskedstore
@@ -85,7 +86,7 @@ func.func @linear(%x: tensor<2x11x24xf32>, %w: tensor<16x24xf32>) -> tensor<2x11
 // Two K dims are two nested loops when packing; the tiles run one loop
 // over the packed (h, d).
 // CHECK-LABEL: func.func @two_k_dims(
-// CHECK:         memref.alloc({{.*}}) : memref<1x1x?x16xf32>
+// CHECK:         memref.alloc({{.*}}) {alignment = 64 : i64} : memref<1x1x?x16xf32>
 // CHECK:         scf.parallel
 // CHECK:           scf.for
 // CHECK:         scf.parallel
@@ -137,7 +138,7 @@ func.func @accumulate_f16(%a: tensor<6x5xf16>, %b: tensor<5x16xf16>, %c: tensor<
 // CHECK:         %[[F:.+]] = linalg.fill
 // CHECK:         tensor.dim %[[F]], %c0
 // CHECK:         memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?xf32>
-// CHECK:         memref.alloc({{.*}}) : memref<1x?x?x16xf32>
+// CHECK:         memref.alloc({{.*}}) {alignment = 64 : i64} : memref<1x?x?x16xf32>
 // CHECK:         scf.parallel
 func.func @dynamic(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>, %init: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %zero = arith.constant 0.0 : f32

@@ -5,7 +5,7 @@
 // results are stored as vectors straight into [B, H, S, D].
 // CHECK-LABEL: func.func @project_bias(
 // CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x4x16x16xf32>
-// CHECK:         %[[WT:.+]] = memref.alloc(%{{.*}}) : memref<1x4x?x16xf32>
+// CHECK:         %[[WT:.+]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<1x4x?x16xf32>
 // CHECK:         scf.parallel
 // CHECK:           memref.store {{.*}}, %[[WT]]
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%{{.*}}, %c4{{.*}}, %{{.*}})

@@ -152,6 +152,7 @@ public:
   Value build();
 
 private:
+  Value exp2(Value t) { return flash::exp2(b, loc, t, flash::kExp2Quintic); }
   /// A scalar element of `mem` widened to f32.
   Value loadScalar(Value mem, ValueRange indices) {
     Value v = memref::LoadOp::create(b, loc, mem, indices);
@@ -235,10 +236,11 @@ private:
 // Kernel pieces
 //===----------------------------------------------------------------------===//
 
-/// Qt[d][r] = scale * q[b, h, i, d] for the block's row r = (h, i), zero for
-/// rows past the last.
+/// Qt[d][r] = scale log2(e) q[b, h, i, d] for the block's row r = (h, i),
+/// zero for rows past the last: scores are computed in base 2, and the
+/// softmax uses exp2 (see onlineSoftmax).
 void FlashKernelBuilder::packQueries(Value qt) {
-  Value scale = f32Const(op.getEffectiveScale());
+  Value scale = f32Const(op.getEffectiveScale() * flash::kLog2e);
   Value zero = f32Const(0.0);
   Value lastRow = sub(rows, idx(1));
   scf::ForOp::create(
@@ -333,8 +335,10 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
 
 /// Softcap, the mask operand, and causal/window masking on P[0:nk].
 void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
+  // Scores are in base 2: x log2(e) for a natural-unit x. The cap scales
+  // with them, and additive masks are scaled into them.
   if (FloatAttr capAttr = op.getSoftcapAttr()) {
-    double cap = capAttr.getValueAsDouble();
+    double cap = capAttr.getValueAsDouble() * flash::kLog2e;
     Value capV = splat(cap), invCap = splat(1.0 / cap);
     scf::ForOp::create(
         b, loc, idx(0), nk, idx(1), ValueRange{},
@@ -352,6 +356,7 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
   }
 
   Value negInf = f32Const(-std::numeric_limits<double>::infinity());
+  Value log2e = f32Const(flash::kLog2e);
   if (maskm) {
     // Element by element: the mask is strided across the query lanes.
     auto mType = cast<MemRefType>(maskm.getType());
@@ -376,7 +381,8 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
                   Value keep = memref::LoadOp::create(b, loc, maskm, at);
                   s = arith::SelectOp::create(b, loc, keep, s, negInf);
                 } else {
-                  s = arith::AddFOp::create(b, loc, s, loadScalar(maskm, at));
+                  s = math::FmaOp::create(b, loc, loadScalar(maskm, at), log2e,
+                                          s);
                 }
                 memref::StoreOp::create(b, loc, s, p, ValueRange{r, i});
                 scf::YieldOp::create(b, loc);
@@ -480,17 +486,42 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
                                                      Value alphaBuf, Value nk,
                                                      ValueRange m,
                                                      ValueRange l) {
-  // m' = max(m, max_r P[r]).
-  auto maxLoop = scf::ForOp::create(
-      b, loc, idx(0), nk, idx(1), m,
+  // m' = max(m, max_r P[r]), two rows per step so that the chain through
+  // the running max is half as long. `x > y ? x : y` is one vmaxps on x86,
+  // where arith.maximumf needs NaN fix-ups; a NaN score still makes its row
+  // NaN, through exp().
+  auto greater = [&](Value x, Value y) -> Value {
+    return arith::SelectOp::create(
+        b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y),
+        x, y);
+  };
+  auto row = [&](Value r, int64_t c) -> Value {
+    return vector::LoadOp::create(b, loc, vecType, p,
+                                  ValueRange{r, idx(c * w)});
+  };
+  Value pairs = arith::DivUIOp::create(b, loc, nk, idx(2));
+  auto pairLoop = scf::ForOp::create(
+      b, loc, idx(0), pairs, idx(1), m,
       [&](OpBuilder &, Location, Value r, ValueRange acc) {
+        Value r0 = mul(r, idx(2)), r1 = add(r0, idx(1));
         SmallVector<Value> next;
-        for (int64_t c = 0; c < qv; ++c) {
-          Value s = vector::LoadOp::create(b, loc, vecType, p,
-                                           ValueRange{r, idx(c * w)});
-          next.push_back(arith::MaximumFOp::create(b, loc, acc[c], s));
-        }
+        for (int64_t c = 0; c < qv; ++c)
+          next.push_back(greater(greater(row(r1, c), row(r0, c)), acc[c]));
         scf::YieldOp::create(b, loc, next);
+      });
+  Value odd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                    mul(pairs, idx(2)), nk);
+  auto maxLoop = scf::IfOp::create(
+      b, loc, odd,
+      [&](OpBuilder &, Location) {
+        SmallVector<Value> next;
+        for (int64_t c = 0; c < qv; ++c)
+          next.push_back(
+              greater(row(mul(pairs, idx(2)), c), pairLoop.getResult(c)));
+        scf::YieldOp::create(b, loc, next);
+      },
+      [&](OpBuilder &, Location) {
+        scf::YieldOp::create(b, loc, pairLoop.getResults());
       });
   // A lane that has seen no kept key keeps max -inf: shift it by 0 so that
   // exp() gives 0 rather than NaN.
@@ -502,8 +533,8 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
                                         mNew[c], negInf);
     shift.push_back(
         arith::SelectOp::create(b, loc, empty, splat(0.0), mNew[c]));
-    alpha.push_back(math::ExpOp::create(
-        b, loc, arith::SubFOp::create(b, loc, m[c], shift[c])));
+    alpha.push_back(
+        exp2(arith::SubFOp::create(b, loc, m[c], shift[c]).getResult()));
     vector::StoreOp::create(b, loc, alpha[c], alphaBuf, ValueRange{idx(c * w)});
   }
   // P = exp(P - m'), and its row sums.
@@ -515,8 +546,8 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
         for (int64_t c = 0; c < qv; ++c) {
           SmallVector<Value, 2> at{r, idx(c * w)};
           Value s = vector::LoadOp::create(b, loc, vecType, p, at);
-          Value e = math::ExpOp::create(
-              b, loc, arith::SubFOp::create(b, loc, s, shift[c]));
+          Value e =
+              exp2(arith::SubFOp::create(b, loc, s, shift[c]).getResult());
           vector::StoreOp::create(b, loc, e, p, at);
           next.push_back(arith::AddFOp::create(b, loc, acc[c], e));
         }
@@ -889,8 +920,8 @@ void FlashKernelBuilder::emitCombine(ValueRange ivs) {
         // Weights of the splits and the total sum.
         auto weight = [&](Value s) {
           Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
-          return math::ExpOp::create(b, loc,
-                                     arith::SubFOp::create(b, loc, ms, shift))
+          return math::Exp2Op::create(b, loc,
+                                      arith::SubFOp::create(b, loc, ms, shift))
               .getResult();
         };
         auto sumLoop = scf::ForOp::create(

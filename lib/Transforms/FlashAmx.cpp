@@ -104,7 +104,10 @@ private:
   /// 2^t for t <= 0: exactly 0 for t <= -127 (-inf included), NaN for NaN,
   /// else a cubic on the fraction (relative error < 8e-5, well below the
   /// bf16 rounding of P) scaled by the exponent.
-  Value exp2(Value t);
+  Value exp2(Value t) {
+    // P is rounded to bf16: a cubic is accurate enough.
+    return flash::exp2(b, loc, t, flash::kExp2Cubic);
+  }
   /// A loop over [lb, ub) whose body gets the induction variable.
   void forLoop(Value lb, Value ub, int64_t step,
                function_ref<void(Value)> body) {
@@ -368,29 +371,6 @@ void AmxKernelBuilder::maskScores(Value s, Value j0, Value nk) {
   });
 }
 
-Value AmxKernelBuilder::exp2(Value t) {
-  static constexpr float kCoefficients[] = {0.99992514f, 0.69583398f,
-                                            0.22606707f, 0.07802403f};
-  t = arith::MaximumFOp::create(b, loc, t, splat(-127.0));
-  Value n = math::FloorOp::create(b, loc, t);
-  Value f = arith::SubFOp::create(b, loc, t, n);
-  Value poly = splat(kCoefficients[3]);
-  for (int k = 2; k >= 0; --k)
-    poly = math::FmaOp::create(b, loc, poly, f, splat(kCoefficients[k]));
-  auto intType = VectorType::get({kAccCols}, b.getI32Type());
-  auto intSplat = [&](int32_t v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
-  };
-  Value bits = arith::ShLIOp::create(
-      b, loc,
-      arith::AddIOp::create(b, loc, arith::FPToSIOp::create(b, loc, intType, n),
-                            intSplat(127)),
-      intSplat(23));
-  return arith::MulFOp::create(b, loc, poly,
-                               arith::BitcastOp::create(b, loc, vecType, bits));
-}
-
 /// The online softmax of one key block, with the row statistics in buffers
 /// of Bq floats so that their updates run 16 rows per vector:
 ///   m' = max(m, max_j S), shift = m' (0 while m' = -inf, so that exp gives
@@ -434,7 +414,7 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
         st.blockMax, ValueRange{i});
   });
   Value negInf = splat(-std::numeric_limits<double>::infinity());
-  Value log2e = splat(1.4426950408889634);
+  Value log2e = splat(kLog2e);
   // Scores go to base 2 with the scale in the same multiply.
   Value factor =
       scale ? arith::MulFOp::create(b, loc, scale, log2e).getResult() : log2e;

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 
@@ -32,6 +33,33 @@ std::pair<int64_t, int64_t> flash::getDiagonalBounds(SdpaOp op) {
   if (window)
     hi = std::min<int64_t>(hi, (*window)[1]);
   return {lo, hi};
+}
+
+Value flash::exp2(OpBuilder &b, Location loc, Value t,
+                  ArrayRef<float> coefficients) {
+  auto type = cast<VectorType>(t.getType());
+  auto intType = VectorType::get(type.getShape(), b.getI32Type());
+  auto fSplat = [&](float v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getF32FloatAttr(v)));
+  };
+  auto iSplat = [&](int32_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
+  };
+  t = arith::MaximumFOp::create(b, loc, t, fSplat(-127.0f));
+  Value n = math::FloorOp::create(b, loc, t);
+  Value f = arith::SubFOp::create(b, loc, t, n);
+  Value poly = fSplat(coefficients.back());
+  for (float c : llvm::reverse(coefficients.drop_back()))
+    poly = math::FmaOp::create(b, loc, poly, f, fSplat(c));
+  Value bits = arith::ShLIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, arith::FPToSIOp::create(b, loc, intType, n),
+                            iSplat(127)),
+      iSplat(23));
+  return arith::MulFOp::create(b, loc, poly,
+                               arith::BitcastOp::create(b, loc, type, bits));
 }
 
 std::pair<Value, Value> flash::getQueryRange(IndexBuilder &ib, Value q0,

@@ -89,6 +89,21 @@ struct SdpaKernelBase : IndexBuilder {
   Value bIdx, kvHead;
 };
 
+/// log2(e): scores are scaled by it so that the softmax runs on exp2.
+inline constexpr double kLog2e = 1.4426950408889634;
+
+/// Coefficients of 2^f on [0, 1), lowest degree first: a cubic (relative
+/// error < 8e-5, for bf16 probabilities) and a quintic (< 1e-7, f32).
+inline constexpr float kExp2Cubic[] = {0.99992514f, 0.69583398f, 0.22606707f,
+                                       0.07802403f};
+inline constexpr float kExp2Quintic[] = {0.99999994f, 0.69315308f, 0.24015358f,
+                                         0.05582637f, 0.00898933f, 0.00187756f};
+
+/// 2^t for an f32 vector t <= 0: 2^floor(t) from the exponent bits times a
+/// polynomial of the fraction. Exactly 0 for t <= -127 (and -inf), which
+/// masked scores need.
+Value exp2(OpBuilder &b, Location loc, Value t, ArrayRef<float> coefficients);
+
 /// The transpose (innermost dim kept) that is the only use of `op`'s result,
 /// if any: the kernels write their result in its layout.
 linalg::TransposeOp getFusedResultTranspose(SdpaOp op);

@@ -39,10 +39,14 @@
 // CHECK:               scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-6:         memref.load %[[KP]]
 // CHECK-COUNT-12:        vector.fma
-// Online softmax: max, exp, rescale.
-// CHECK:               arith.maximumf {{.*}} : vector<8xf32>
-// CHECK:               math.exp {{.*}} : vector<8xf32>
-// CHECK:               math.exp {{.*}} : vector<8xf32>
+// Online softmax in base 2 (Qt carries scale * log2(e)): the max two rows
+// per step as compare + select (one vmaxps), then exp2 from the exponent
+// bits and a polynomial of the fraction, no math.exp.
+// CHECK:               arith.cmpf ogt, {{.*}} : vector<8xf32>
+// CHECK:               arith.select
+// CHECK-NOT:           math.exp
+// CHECK:               math.floor {{.*}} : vector<8xf32>
+// CHECK:               arith.bitcast {{.*}} : vector<8xi32> to vector<8xf32>
 // O += P V: V rows loaded as vectors from the panel.
 // CHECK:               vector.load %[[VP]]
 // CHECK:           memref.store {{.*}}, %[[OUT]]
@@ -135,7 +139,7 @@ func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) 
 // CHECK:           vector.store {{.*}} : memref<4x?x?x?x8xf32>, vector<8xf32>
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) =
 // CHECK:           arith.maximumf
-// CHECK:           math.exp
+// CHECK:           math.exp2
 // CHECK:           memref.store
 func.func @decode_split_keys(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x4096x64xf32>, %v: tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x1x1x64xf32>, tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32>

@@ -63,15 +63,14 @@ int64_t mlir::attn::getHostVectorWidth() {
 namespace {
 
 /// Register tiles: S^T in (accumulators / QV) keys x Bq queries, O in
-/// queryTile queries x kValueVectors vectors of Dv (4 queries when a block
-/// is one vector of rows, as in decoding). 12 independent
-/// accumulators hide the FMA latency while leaving registers for the
-/// operands with 16 vector registers (AVX2); with 32 (AVX-512), 24 halve the
-/// loads and broadcasts per FMA.
+/// tiles of rows x up to kMaxValueVectors vectors of Dv (see getValueTiles).
+/// 12 independent accumulators hide the FMA latency while leaving registers
+/// for the operands with 16 vector registers (AVX2); with 32 (AVX-512), 24
+/// halve the loads and broadcasts per FMA.
 static int64_t getAccumulators(int64_t vectorWidth) {
   return vectorWidth >= 16 ? 24 : 12;
 }
-constexpr int64_t kValueVectors = 3;
+constexpr int64_t kMaxValueVectors = 4;
 /// Query vectors per S^T register tile: wider blocks are done in slices, so
 /// that each broadcast K element still feeds several FMAs without the tile
 /// outgrowing the registers.
@@ -139,7 +138,6 @@ private:
       : SdpaKernelBase(b, loc, op, options.vectorWidth), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
         bk(options.keyBlock), keyTile(getKeyTile(options)),
-        queryTile(bq > w ? getAccumulators(w) / kValueVectors : 4),
         splits(getKeySplits(op, options)) {
     RankedTensorType qType = op.getQuery().getType();
     d = qType.getDimSize(3);
@@ -208,7 +206,7 @@ private:
   void emitTask(ValueRange ivs);
   void emitCombine(ValueRange ivs);
 
-  int64_t w, qv, bq, bk, keyTile, queryTile, splits;
+  int64_t w, qv, bq, bk, keyTile, splits;
   int64_t d, dv, dvPad;
 
   // Per-task values.
@@ -224,10 +222,16 @@ private:
   // when enough row blocks reuse it (null otherwise).
   Value kPanel;
   // V likewise, per column tile of the O accumulation:
-  // [b][h][tile][Sk][kValueVectors * W] f32.
+  // [b][h][tile][Sk][kMaxValueVectors * W] f32.
   Value vPanel;
   void packPanels();
-  SmallVector<int64_t> getValueTiles() const;
+  /// A register tile of the O accumulation: `rows` queries x `vectors`
+  /// vectors of Dv.
+  struct ValueTile {
+    int64_t vectors, rows;
+  };
+  int64_t getValueTileRows(int64_t vectors) const;
+  SmallVector<ValueTile> getValueTiles() const;
 };
 
 } // namespace
@@ -575,32 +579,52 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
   return result;
 }
 
-/// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], in tiles of queryTile
-/// queries by 2 vectors of Dv.
-/// Column tiles of the O accumulation, in vectors: kValueVectors each; a
-/// remainder of one vector is avoided by ending with two tiles of two, since
-/// a lone vector leaves the FMAs latency-bound.
-SmallVector<int64_t> FlashKernelBuilder::getValueTiles() const {
-  SmallVector<int64_t> tiles;
+/// Rows of an O register tile `vectors` wide: as many as the accumulators
+/// allow, dividing Bq so that no tile runs past the block (4 when a block is
+/// one vector of rows, as in decoding, whose few rows would leave most of a
+/// taller tile unused).
+int64_t FlashKernelBuilder::getValueTileRows(int64_t vectors) const {
+  if (bq <= w)
+    return 4;
+  int64_t rows = std::min(bq, getAccumulators(w) / vectors);
+  while (bq % rows)
+    --rows;
+  return rows;
+}
+
+/// Column tiles of the O accumulation, greedily the width that fills the
+/// most accumulators (the wider on ties: fewer broadcasts of P); never
+/// leaving a lone vector when avoidable, since its FMAs are latency-bound.
+SmallVector<FlashKernelBuilder::ValueTile>
+FlashKernelBuilder::getValueTiles() const {
+  SmallVector<ValueTile> tiles;
   for (int64_t left = dvPad / w; left > 0;) {
-    int64_t t = (left == kValueVectors + 1 && kValueVectors > 2)
-                    ? 2
-                    : std::min(left, kValueVectors);
-    tiles.push_back(t);
-    left -= t;
+    int64_t best = 0;
+    for (int64_t v = 1; v <= std::min(left, kMaxValueVectors); ++v) {
+      if (left - v == 1 && left > 2)
+        continue;
+      if (!best ||
+          v * getValueTileRows(v) >= best * getValueTileRows(best))
+        best = v;
+    }
+    tiles.push_back({best, getValueTileRows(best)});
+    left -= best;
   }
   return tiles;
 }
 
+/// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], tile by tile.
 void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
                                           Value nk) {
-  // Only the query tiles that hold rows of this block.
-  Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
-                       idx(queryTile));
   int64_t e0 = 0;
-  SmallVector<int64_t> valueTiles = getValueTiles();
+  SmallVector<ValueTile> valueTiles = getValueTiles();
   for (int64_t tile = 0, e = valueTiles.size(); tile < e; ++tile) {
-    int64_t vecs = valueTiles[tile];
+    int64_t vecs = valueTiles[tile].vectors;
+    int64_t queryTile = valueTiles[tile].rows;
+    // Only the query tiles that hold rows of this block.
+    Value rowsUsed =
+        mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
+            idx(queryTile));
     scf::ForOp::create(
         b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
@@ -718,11 +742,11 @@ void FlashKernelBuilder::packPanels() {
         }
       });
 
-  SmallVector<int64_t> valueTiles = getValueTiles();
+  SmallVector<ValueTile> valueTiles = getValueTiles();
   vPanel = memref::AllocOp::create(
       b, loc,
       MemRefType::get({dyn, dyn, static_cast<int64_t>(valueTiles.size()), dyn,
-                       kValueVectors * w},
+                       kMaxValueVectors * w},
                       f32),
       ValueRange{batch, kvHeads, sk}, b.getI64IntegerAttr(64));
   scf::ParallelOp::create(
@@ -730,8 +754,8 @@ void FlashKernelBuilder::packPanels() {
       ValueRange{batch, kvHeads, sk}, ValueRange{idx(1), idx(1), idx(1)},
       [&](OpBuilder &, Location, ValueRange ivs) {
         int64_t e0 = 0;
-        for (auto [tile, vecs] : llvm::enumerate(valueTiles)) {
-          for (int64_t c = 0; c < vecs; ++c, e0 += w) {
+        for (auto [tile, vt] : llvm::enumerate(valueTiles)) {
+          for (int64_t c = 0; c < vt.vectors; ++c, e0 += w) {
             Value x = loadVector(vm, {ivs[0], ivs[1], ivs[2], idx(e0)},
                                  e0 + w > dv ? idx(dv - e0) : Value());
             vector::StoreOp::create(

@@ -243,6 +243,12 @@ Value ContractionLowering::build() {
   for (unsigned d : dims.k)
     mm.depth.push_back(extents[d]);
   mm.sharedB = dims.batch.empty();
+  // Broadcast straight from A when its innermost dim is the one K dim.
+  mm.directA =
+      dims.k.size() == 1 &&
+      cast<RankedTensorType>(lhsTensor.getType()).getElementType().isF32() &&
+      cast<AffineDimExpr>(maps[0].getResults().back()).getPosition() ==
+          dims.k.front();
   auto rowIndices = [&](OpBuilder &, Location, Value t, Value row) {
     SmallVector<Value> ivs(op.getNumLoops());
     delinearize(t, dims.batch, ivs);

@@ -79,6 +79,8 @@ Value buildProjection(OpBuilder &b, Location loc, Operation *op,
   else
     mm.depth = {headsV, idx(headDim)};
   mm.sharedB = true;
+  // x[b, s, :] is contiguous along k.
+  mm.directA = project && inType.getElementType().isF32();
   auto rowIndices = [&](OpBuilder &, Location, Value, Value row) {
     return SmallVector<Value>{arith::DivUIOp::create(b, loc, row, seq),
                               arith::RemUIOp::create(b, loc, row, seq)};

@@ -99,6 +99,7 @@ private:
   void storeTile(Value t, Value colTile, Value rowTile, ValueRange acc);
   /// One task: row tiles [first, last) against column tile colTile.
   void task(Value t, Value colTile, Value first, Value last);
+  void packA();
 
   OpBuilder &b;
   Location loc;
@@ -106,7 +107,7 @@ private:
   int64_t w, rowsPerTile;
   Type f32;
   VectorType vecType;
-  Value packed, packedA, biasPad, depth, nPad;
+  Value packed, packedA, biasPad, depth, nPad, rowTiles;
 };
 
 } // namespace
@@ -169,30 +170,10 @@ void Emitter::emit() {
     });
   }
 
-  // Ap[t][i][k][r] = A(t, i*R + r, k) in f32, R = rowsPerTile: a tile's
-  // broadcasts are one sequential stream (rows of A a power of two apart
-  // would share cache sets), and f16/bf16 are widened once rather than once
-  // per column tile.
-  Value rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(rowsPerTile));
-  packedA = memref::AllocOp::create(
-      b, loc,
-      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
-                       ShapedType::kDynamic, rowsPerTile},
-                      f32),
-      ValueRange{s.problems, rowTiles, depth}, b.getI64IntegerAttr(kLineBytes));
-  scf::ParallelOp::create(
-      b, loc, ValueRange{idx(0), idx(0)}, ValueRange{s.problems, rowTiles},
-      ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
-        SmallVector<SmallVector<Value>> rows = tileRows(ivs[0], ivs[1]);
-        depthLoops(ValueRange{}, [&](ValueRange kIvs, ValueRange) {
-          Value kk = linearK(kIvs);
-          for (int64_t r = 0; r < rowsPerTile; ++r)
-            memref::StoreOp::create(
-                b, loc, toF32(s.loadA(b, loc, rows[r], kIvs)), packedA,
-                ValueRange{ivs[0], ivs[1], kk, idx(r)});
-          return SmallVector<Value>{};
-        });
-      });
+  // A is packed unless the tiles can broadcast straight from its rows.
+  rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(rowsPerTile));
+  if (!s.directA || s.depth.size() != 1)
+    packA();
 
   // Tasks are (problem, block of row tiles, column tile), each running the
   // block's row tiles against one strip of Bp (2W x K, kept in L1/L2). A
@@ -215,6 +196,28 @@ void Emitter::emit() {
   // The buffer deallocation pipeline frees the packed operands.
 }
 
+void Emitter::packA() {
+  packedA = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                       ShapedType::kDynamic, rowsPerTile},
+                      f32),
+      ValueRange{s.problems, rowTiles, depth}, b.getI64IntegerAttr(kLineBytes));
+  scf::ParallelOp::create(
+      b, loc, ValueRange{idx(0), idx(0)}, ValueRange{s.problems, rowTiles},
+      ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
+        SmallVector<SmallVector<Value>> rows = tileRows(ivs[0], ivs[1]);
+        depthLoops(ValueRange{}, [&](ValueRange kIvs, ValueRange) {
+          Value kk = linearK(kIvs);
+          for (int64_t r = 0; r < rowsPerTile; ++r)
+            memref::StoreOp::create(
+                b, loc, toF32(s.loadA(b, loc, rows[r], kIvs)), packedA,
+                ValueRange{ivs[0], ivs[1], kk, idx(r)});
+          return SmallVector<Value>{};
+        });
+      });
+}
+
 SmallVector<SmallVector<Value>> Emitter::tileRows(Value t, Value rowTile) {
   Value m0 = mul(rowTile, idx(rowsPerTile));
   Value lastRow = arith::SubIOp::create(b, loc, s.rows, idx(1));
@@ -235,6 +238,9 @@ Value Emitter::linearK(ValueRange kIvs) {
 
 SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
   Value packIdx = s.sharedB ? idx(0) : t;
+  SmallVector<SmallVector<Value>> rows;
+  if (!packedA)
+    rows = tileRows(t, rowTile);
   // acc[r][c] += Ap[t][rowTile][k][r] * Bp[t][colTile][k][c*W].
   auto step = [&](Value kk, ValueRange acc) {
     SmallVector<Value> bv;
@@ -244,10 +250,12 @@ SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
                                  ValueRange{packIdx, colTile, kk, idx(c * w)}));
     SmallVector<Value> next;
     for (int64_t r = 0; r < rowsPerTile; ++r) {
-      Value a = vector::BroadcastOp::create(
-          b, loc, vecType,
-          memref::LoadOp::create(b, loc, packedA,
-                                 ValueRange{t, rowTile, kk, idx(r)}));
+      Value a = packedA
+                    ? memref::LoadOp::create(b, loc, packedA,
+                                             ValueRange{t, rowTile, kk, idx(r)})
+                          .getResult()
+                    : s.loadA(b, loc, rows[r], ValueRange{kk});
+      a = vector::BroadcastOp::create(b, loc, vecType, a);
       for (int64_t c = 0; c < kColVectors; ++c)
         next.push_back(
             vector::FMAOp::create(b, loc, a, bv[c], acc[r * kColVectors + c]));

@@ -21,9 +21,9 @@
 // CHECK:         scf.parallel
 // CHECK:           memref.load %[[KM]]
 // CHECK:           memref.store {{.*}}, %[[KP]]
-// V too, per column tile of the O accumulation (Dv = 32: tiles of 2 + 2
-// vectors), [b][h][tile][Sk][3 x 8].
-// CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x2x?x24xf32>
+// V too, per column tile of the O accumulation (Dv = 32: one tile of 4
+// vectors), [b][h][tile][Sk][4 x 8].
+// CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
 // CHECK:         scf.parallel
 // CHECK:           vector.load %[[VM]]
 // CHECK:           vector.store {{.*}}, %[[VP]]

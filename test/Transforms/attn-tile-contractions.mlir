@@ -1,22 +1,23 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-tile-contractions{vector-width=8}))" -split-input-file | FileCheck %s
 
-// B is packed once as [1, column tiles, K, 16] and A as [1, row tiles, K, 6],
-// both cache-line aligned;
-// parallel tiles over (problem, column tile, row tile) accumulate 6 x 2
-// vectors per k. N = 37 is not a multiple of 8: vectors are stored under a
-// mask. The zero fill is never read.
+// B is packed once, cache-line aligned, as [1, column tiles, K, 16]; A (f32,
+// K innermost) is read in place. Parallel tiles over (problem, column tile,
+// row tile) accumulate 6 x 2 vectors per k, broadcasting A's rows (the last
+// row repeated past M). N = 37 is not a multiple of 8: vectors are stored
+// under a mask. The zero fill is never read.
 // CHECK-LABEL: func.func @matmul(
+// CHECK-SAME:      %[[A:[^:]+]]: tensor<13x20xf32>
+// CHECK:         %[[AM:.+]] = bufferization.to_buffer %[[A]] read_only
 // CHECK:         %[[OUT:.+]] = memref.alloc() : memref<13x37xf32>
 // CHECK:         %[[BP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<1x3x?x16xf32>
 // CHECK:         scf.parallel
 // CHECK:           memref.store {{.*}}, %[[BP]]
-// CHECK:         %[[AP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x6xf32>
-// CHECK:         scf.parallel
-// CHECK:           memref.store {{.*}}, %[[AP]]
+// CHECK-NOT:     memref.alloc
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) =
+// CHECK-COUNT-6:   arith.minsi
 // CHECK:           scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-2:     vector.load %[[BP]]
-// CHECK:             memref.load %[[AP]]
+// CHECK:             memref.load %[[AM]]
 // CHECK-COUNT-12:    vector.fma
 // CHECK:           vector.create_mask
 // CHECK:           vector.maskedstore %[[OUT]]
@@ -62,7 +63,6 @@ func.func @batch_matmul(%a: tensor<3x9x17xf32>, %b: tensor<3x17x32xf32>) -> tens
 // CHECK:           arith.divui
 // CHECK:           arith.remui
 // CHECK:           memref.load %{{.*}} : memref<2x11x24xf32>
-// CHECK:         scf.parallel
 // CHECK:           vector.fma
 // CHECK:           vector.store {{.*}} : memref<2x11x16xf32>, vector<8xf32>
 #x = affine_map<(b, s, n, e) -> (b, s, e)>

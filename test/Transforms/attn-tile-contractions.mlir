@@ -1,4 +1,5 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-tile-contractions{vector-width=8}))" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-tile-contractions{vector-width=16}))" -split-input-file | FileCheck %s --check-prefix=W16
 
 // B is packed once, cache-line aligned, as [1, column tiles, K, 16]; A (f32,
 // K innermost) is read in place. Parallel tiles over (problem, column tile,
@@ -24,6 +25,13 @@
 // CHECK-NOT:       memref.load %[[OUT]]
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     linalg.matmul
+// With 16 lanes (32 registers) the tile is 6 rows x 4 vectors: B strips of
+// 64 columns, 4 loads and 6 broadcasts per 24 FMAs.
+// W16-LABEL: func.func @matmul(
+// W16:         memref.alloc({{.*}}) {alignment = 64 : i64} : memref<1x1x?x64xf32>
+// W16:         scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// W16-COUNT-4:   vector.load {{.*}} : memref<1x1x?x64xf32>, vector<16xf32>
+// W16-COUNT-24:  vector.fma {{.*}} : vector<16xf32>
 func.func @matmul(%a: tensor<13x20xf32>, %b: tensor<20x37xf32>) -> tensor<13x37xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<13x37xf32>

@@ -163,12 +163,65 @@ bool isZeroInit(Value init) {
   return matchPattern(init, m_AnyZeroFloat());
 }
 
+/// Reshapes and transposes between the contraction (or its bias add) and
+/// their only use, as frontends split and merge heads: the kernel stores
+/// straight into the layout of the last transpose instead of materializing
+/// each step. Taken only up to a transpose (an expand_shape alone is a view
+/// already), and only for a zero init, whose C0 need not be copied.
+struct OutputLayout {
+  struct Step {
+    /// An expand_shape: per source dim, the static sizes it splits into.
+    SmallVector<SmallVector<int64_t>> groups;
+    /// Else a transpose: result dim i is source dim permutation[i].
+    SmallVector<int64_t> permutation;
+  };
+  SmallVector<Step> steps;
+  /// The ops folded, first to last; the last one's result is replaced.
+  SmallVector<Operation *> ops;
+};
+
+OutputLayout matchOutputLayout(Value result) {
+  OutputLayout layout, taken;
+  while (result.hasOneUse()) {
+    Operation *user = *result.getUsers().begin();
+    OutputLayout::Step step;
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(user)) {
+      ArrayRef<int64_t> shape = expand.getResultType().getShape();
+      for (const ReassociationIndices &group :
+           expand.getReassociationIndices()) {
+        SmallVector<int64_t> sizes;
+        for (int64_t i : group)
+          sizes.push_back(shape[i]);
+        // Splitting a dynamic dim needs sizes computed after the
+        // contraction; not taken.
+        if (sizes.size() > 1 && llvm::is_contained(sizes, ShapedType::kDynamic))
+          return taken;
+        step.groups.push_back(std::move(sizes));
+      }
+    } else if (auto transpose = dyn_cast<linalg::TransposeOp>(user)) {
+      if (!transpose.hasPureTensorSemantics())
+        return taken;
+      step.permutation.assign(transpose.getPermutation().begin(),
+                              transpose.getPermutation().end());
+    } else {
+      break;
+    }
+    layout.steps.push_back(std::move(step));
+    layout.ops.push_back(user);
+    result = user->getResult(0);
+    if (!layout.steps.back().permutation.empty())
+      taken = layout;
+  }
+  return taken;
+}
+
 class ContractionLowering {
 public:
   ContractionLowering(OpBuilder &b, const Contraction &c,
-                      const std::optional<BiasAdd> &bias, int64_t w)
+                      const std::optional<BiasAdd> &bias,
+                      const OutputLayout &layout, int64_t w)
       : b(b), loc(c.op->getLoc()), op(c.op), dims(c.dims), maps(c.maps),
-        lhsTensor(c.lhs), rhsTensor(c.rhs), bias(bias), w(w) {}
+        lhsTensor(c.lhs), rhsTensor(c.rhs), bias(bias), layout(layout), w(w) {}
 
   Value build();
 
@@ -195,6 +248,60 @@ private:
       linear = arith::DivUIOp::create(b, loc, linear, extents[loops[i]]);
     }
   }
+  /// Indices (or, with `sizes`, the extents) of the contraction's result
+  /// carried through the layout's steps.
+  SmallVector<Value> applyLayout(SmallVector<Value> values, bool sizes) {
+    for (const OutputLayout::Step &step : layout.steps) {
+      SmallVector<Value> next;
+      if (!step.permutation.empty()) {
+        for (int64_t p : step.permutation)
+          next.push_back(values[p]);
+      } else {
+        for (auto [value, group] : llvm::zip_equal(values, step.groups)) {
+          // Row-major delinearization over the group's sizes.
+          SmallVector<Value> parts(group.size());
+          Value rest = value;
+          for (size_t j = group.size(); j-- > 1;) {
+            if (sizes) {
+              parts[j] = idx(group[j]);
+              continue;
+            }
+            parts[j] = arith::RemUIOp::create(b, loc, rest, idx(group[j]));
+            rest = arith::DivUIOp::create(b, loc, rest, idx(group[j]));
+          }
+          parts[0] = sizes && group.size() > 1 ? idx(group[0]) : rest;
+          next.append(parts.begin(), parts.end());
+        }
+      }
+      values = std::move(next);
+    }
+    return values;
+  }
+  /// Whether W consecutive columns n (from a multiple of W) stay consecutive
+  /// in the final layout: N's innermost piece is the innermost dim there and
+  /// holds whole vectors.
+  bool storesWholeVectors(unsigned nResult) {
+    unsigned pos = nResult;
+    int64_t piece = ShapedType::kDynamic;
+    for (const OutputLayout::Step &step : layout.steps) {
+      if (!step.permutation.empty()) {
+        pos = llvm::find(step.permutation, pos) - step.permutation.begin();
+        continue;
+      }
+      unsigned first = 0;
+      for (unsigned i = 0; i < pos; ++i)
+        first += step.groups[i].size();
+      if (step.groups[pos].size() > 1)
+        piece = step.groups[pos].back();
+      pos = first + step.groups[pos].size() - 1;
+    }
+    unsigned rank =
+        layout.steps.empty()
+            ? maps[2].getNumResults()
+            : cast<RankedTensorType>(layout.ops.back()->getResult(0).getType())
+                  .getRank();
+    return pos + 1 == rank && (ShapedType::isDynamic(piece) || piece % w == 0);
+  }
   /// Indices of operand `i` at loop indices `ivs`.
   SmallVector<Value> at(unsigned i, ArrayRef<Value> ivs) {
     SmallVector<Value> indices;
@@ -210,6 +317,7 @@ private:
   ArrayRef<AffineMap> maps;
   Value lhsTensor, rhsTensor;
   const std::optional<BiasAdd> &bias;
+  const OutputLayout &layout;
   int64_t w;
   SmallVector<Value> extents;
 };
@@ -222,19 +330,22 @@ Value ContractionLowering::build() {
   Value lhs = toBuffer(lhsTensor);
   Value rhs = toBuffer(rhsTensor);
   Value init = op.getDpsInits()[0];
-  auto resultType = cast<RankedTensorType>(init.getType());
+  auto resultType = cast<RankedTensorType>(
+      layout.ops.empty() ? init.getType()
+                         : layout.ops.back()->getResult(0).getType());
   Type outElt = resultType.getElementType();
+  // The result's sizes, from the loop extents, in the final layout.
+  SmallVector<Value> sizes = applyLayout(at(2, extents), /*sizes=*/true);
   SmallVector<Value> dynSizes;
   for (int64_t i = 0; i < resultType.getRank(); ++i)
     if (resultType.isDynamicDim(i))
-      dynSizes.push_back(tensor::DimOp::create(b, loc, init, i));
+      dynSizes.push_back(sizes[i]);
   Value out = memref::AllocOp::create(
       b, loc, MemRefType::get(resultType.getShape(), outElt), dynSizes);
   bool accumulate = !isZeroInit(init);
   if (accumulate)
     memref::CopyOp::create(b, loc, toBuffer(init), out);
   unsigned nDim = dims.n.front();
-
   TiledMatmul mm;
   mm.vectorWidth = w;
   mm.problems = product(dims.batch);
@@ -275,7 +386,7 @@ Value ContractionLowering::build() {
                    Value mask) {
     SmallVector<Value> ivs(row);
     ivs[nDim] = n;
-    SmallVector<Value> indices = at(2, ivs);
+    SmallVector<Value> indices = applyLayout(at(2, ivs), /*sizes=*/false);
     auto vecType = dyn_cast<VectorType>(v.getType());
     Type outType = vecType ? Type(VectorType::get({w}, outElt)) : outElt;
     if (accumulate) {
@@ -312,8 +423,8 @@ Value ContractionLowering::build() {
   if (bias)
     mm.loadBias = loadBias;
   // Whole vectors only where N is the result's innermost (contiguous) dim.
-  mm.vectorStores =
-      cast<AffineDimExpr>(maps[2].getResults().back()).getPosition() == nDim;
+  mm.vectorStores = storesWholeVectors(
+      *maps[2].getResultPosition(getAffineDimExpr(nDim, b.getContext())));
   emitTiledMatmul(b, loc, mm);
   return bufferization::ToTensorOp::create(b, loc, resultType, out,
                                            /*restrict=*/true,
@@ -341,15 +452,21 @@ struct AttnTileContractionsPass
         continue;
       Contraction &c = *match;
       std::optional<BiasAdd> bias = matchBiasAdd(c);
+      Operation *last = bias ? bias->op.getOperation() : c.op.getOperation();
+      OutputLayout layout;
+      if (isZeroInit(c.op.getDpsInits()[0]))
+        layout = matchOutputLayout(last->getResult(0));
       // The bias may be computed between the contraction and the add.
-      OpBuilder b(bias ? bias->op : c.op);
-      Value result = ContractionLowering(b, c, bias, width).build();
-      if (bias) {
-        bias->op->getResult(0).replaceAllUsesWith(result);
+      OpBuilder b(last);
+      Value result = ContractionLowering(b, c, bias, layout, width).build();
+      if (!layout.ops.empty())
+        last = layout.ops.back();
+      last->getResult(0).replaceAllUsesWith(result);
+      // The folded chain, then the add and the contraction, now unused.
+      for (Operation *folded : llvm::reverse(layout.ops))
+        folded->erase();
+      if (bias)
         bias->op->erase();
-      } else {
-        c.op->getResult(0).replaceAllUsesWith(result);
-      }
       c.op->erase();
     }
   }

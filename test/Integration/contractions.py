@@ -186,6 +186,68 @@ def linear_bias(name, m, k, n, bias_shape=None, broadcast=True, swap=False,
     r.check(name, ir, inputs, expected, "f32")
 
 
+def layout_case(name, m, k, n, expand=None, perm=None, bias=True):
+    """y = x @ W^T (+ b), then expand_shape `expand` (reassociation, shape)
+    and/or transpose `perm`, as frontends split and merge heads: the kernel
+    stores into the final layout, checked against NumPy."""
+    if r.args.only and r.args.only not in name:
+        return
+    x_in, x = r.normal((m, k), "f32")
+    w_in, w = r.normal((n, k), "f32")
+    b_in, bv = r.normal((n,), "f32")
+    inputs = [x_in, w_in] + ([b_in] if bias else [])
+    y = x @ w.T + (bv if bias else 0)
+    mn = f"tensor<{m}x{n}xf32>"
+    lines = [f"  %zero = arith.constant 0.0 : f32",
+             f"  %e = tensor.empty() : {mn}",
+             f"  %f = linalg.fill ins(%zero : f32) outs(%e : {mn}) -> {mn}",
+             f"  %p = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, "
+             f"affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] "
+             f"ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) "
+             f"outs(%f : {mn}) -> {mn}"]
+    v, vt = "%p", mn
+    if bias:
+        lines += [
+            f"  %y = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, "
+            f"affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>], "
+            f"iterator_types = [\"parallel\", \"parallel\"]}} "
+            f"ins(%p, %b : {mn}, tensor<{n}xf32>) outs(%e : {mn}) {{",
+            f"  ^bb0(%u: f32, %c: f32, %o: f32):",
+            f"    %s = arith.addf %u, %c : f32",
+            f"    linalg.yield %s : f32",
+            f"  }} -> {mn}"]
+        v = "%y"
+    if expand:
+        groups, shape = expand
+        y = y.reshape(shape)
+        et = ttype(shape, "f32")
+        lines.append(f"  %x2 = tensor.expand_shape {v} {groups} output_shape "
+                     f"{list(shape)} : {vt} into {et}")
+        v, vt = "%x2", et
+    if perm:
+        y = y.transpose(perm)
+        pt = ttype(y.shape, "f32")
+        lines += [f"  %te = tensor.empty() : {pt}",
+                  f"  %t = linalg.transpose ins({v} : {vt}) outs(%te : {pt}) "
+                  f"permutation = {list(perm)}"]
+        v, vt = "%t", pt
+    lines.append(f"  return {v} : {vt}")
+    sig = f"%x: tensor<{m}x{k}xf32>, %w: tensor<{n}x{k}xf32>"
+    if bias:
+        sig += f", %b: tensor<{n}xf32>"
+    ir = f"func.func @main({sig}) -> {vt} {{\n" + "\n".join(lines) + "\n}\n"
+    # Folded: nothing but the kernel's stores is left (the transpose and the
+    # add are gone; an expand_shape alone is a view and stays).
+    proc = subprocess.run(["attn-opt", "--attn-tile-contractions",
+                           "--canonicalize"], input=ir,
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or "linalg." in proc.stdout:
+        print(f"FAIL {name}: the output layout was not folded\n{proc.stderr}")
+        r.failures += 1
+        r.count += 1
+    r.check(name, ir, inputs, y, "f32")
+
+
 MM = ["m", "n", "k"]
 PAR2 = ["parallel", "parallel", "reduction"]
 
@@ -246,5 +308,22 @@ linear_bias("linear_bias_whole_tiles", 12, 64, 64, swap=True)
 linear_bias("linear_bias_tosa_row", 9, 16, 21, bias_shape=(1, 21))
 linear_bias("linear_bias_unbroadcast", 10, 8, 33, broadcast=False)
 linear_bias("linear_bias_accumulate", 7, 12, 19, init="arg")
+# Results stored straight into the layout of the transposes that split and
+# merge heads after a projection.
+# [S*B, 3E] -> [S*B, 3, H, Dh] -> [3, S*B, H, Dh]: packed QKV split (the
+# innermost piece is whole vectors with 8 and 16 lanes).
+layout_case("layout_qkv_split", 10, 8, 3 * 2 * 32,
+            expand=("[[0], [1, 2, 3]]", (10, 3, 2, 32)), perm=(1, 0, 2, 3))
+# A 4-wide innermost piece: lane by lane.
+layout_case("layout_small_heads", 12, 8, 24,
+            expand=("[[0], [1, 2, 3]]", (12, 3, 2, 4)), perm=(1, 0, 2, 3))
+# Rows (S, B) merged back to [B, S, E], no bias.
+layout_case("layout_rows_to_batch_major", 12, 8, 16,
+            expand=("[[0, 1], [2]]", (6, 2, 16)), perm=(1, 0, 2), bias=False)
+# N moved off the innermost dim: lane by lane.
+layout_case("layout_transposed_result", 12, 8, 20, perm=(1, 0))
+# Not all of N whole tiles: masked lanes at the end of each piece.
+layout_case("layout_odd_n", 7, 5, 2 * 24,
+            expand=("[[0], [1, 2]]", (7, 2, 24)), perm=(1, 0, 2))
 
 r.finish()

@@ -272,3 +272,67 @@ func.func @not_bias(%x: tensor<8x24xf32>, %w: tensor<24x16xf32>, %b: tensor<16xf
   } -> tensor<8x16xf32>
   return %p, %y, %y2, %y3 : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+// A packed QKV projection split into heads as torch-mlir emits it (bias add,
+// expand_shape, transpose): the kernel stores into the transposed layout,
+// [3, M, H, Dh], splitting n into (n / 64, n / 32 mod 2, n mod 32), and the
+// add, the expand and the transpose are gone.
+// CHECK-LABEL: func.func @qkv_split(
+// CHECK:         %[[OUT:.+]] = memref.alloc() : memref<3x10x2x32xf32>
+// CHECK:         scf.parallel
+// CHECK:           vector.fma
+// CHECK:           arith.remui %{{.*}}, %c32
+// CHECK:           arith.divui %{{.*}}, %c32
+// CHECK:           arith.remui %{{.*}}, %c2
+// CHECK:           arith.divui %{{.*}}, %c2
+// CHECK:           vector.store %{{.*}}, %[[OUT]]
+// CHECK:         %[[R:.+]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<3x10x2x32xf32>
+// CHECK-NOT:     linalg.transpose
+// CHECK-NOT:     tensor.expand_shape
+// CHECK:         return %[[R]]
+#id = affine_map<(m, n) -> (m, n)>
+#row = affine_map<(m, n) -> (n)>
+func.func @qkv_split(%x: tensor<10x8xf32>, %w: tensor<192x8xf32>, %b: tensor<192xf32>) -> tensor<3x10x2x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<10x192xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<10x192xf32>) -> tensor<10x192xf32>
+  %p = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>] ins(%x, %w : tensor<10x8xf32>, tensor<192x8xf32>) outs(%f : tensor<10x192xf32>) -> tensor<10x192xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %b : tensor<10x192xf32>, tensor<192xf32>) outs(%e : tensor<10x192xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %s = arith.addf %u, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<10x192xf32>
+  %x2 = tensor.expand_shape %y [[0], [1, 2, 3]] output_shape [10, 3, 2, 32] : tensor<10x192xf32> into tensor<10x3x2x32xf32>
+  %te = tensor.empty() : tensor<3x10x2x32xf32>
+  %t = linalg.transpose ins(%x2 : tensor<10x3x2x32xf32>) outs(%te : tensor<3x10x2x32xf32>) permutation = [1, 0, 2, 3]
+  return %t : tensor<3x10x2x32xf32>
+}
+
+// -----
+
+// Not folded: an expand_shape with no transpose after it (a view already),
+// a transpose after a non-zero init (C0 would need the same transpose), and
+// a result with a second use.
+// CHECK-LABEL: func.func @layout_kept(
+// CHECK:         bufferization.to_tensor {{.*}} : memref<10x64xf32>
+// CHECK:         tensor.expand_shape
+// CHECK:         bufferization.to_tensor {{.*}} : memref<10x64xf32>
+// CHECK:         linalg.transpose
+// CHECK:         bufferization.to_tensor {{.*}} : memref<10x64xf32>
+// CHECK:         linalg.transpose
+func.func @layout_kept(%x: tensor<10x8xf32>, %w: tensor<8x64xf32>, %c: tensor<10x64xf32>)
+    -> (tensor<10x2x32xf32>, tensor<64x10xf32>, tensor<64x10xf32>, tensor<10x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<10x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<10x64xf32>) -> tensor<10x64xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<10x8xf32>, tensor<8x64xf32>) outs(%f : tensor<10x64xf32>) -> tensor<10x64xf32>
+  %x2 = tensor.expand_shape %p [[0], [1, 2]] output_shape [10, 2, 32] : tensor<10x64xf32> into tensor<10x2x32xf32>
+  %te = tensor.empty() : tensor<64x10xf32>
+  %p2 = linalg.matmul ins(%x, %w : tensor<10x8xf32>, tensor<8x64xf32>) outs(%c : tensor<10x64xf32>) -> tensor<10x64xf32>
+  %t2 = linalg.transpose ins(%p2 : tensor<10x64xf32>) outs(%te : tensor<64x10xf32>) permutation = [1, 0]
+  %p3 = linalg.matmul ins(%x, %w : tensor<10x8xf32>, tensor<8x64xf32>) outs(%f : tensor<10x64xf32>) -> tensor<10x64xf32>
+  %t3 = linalg.transpose ins(%p3 : tensor<10x64xf32>) outs(%te : tensor<64x10xf32>) permutation = [1, 0]
+  return %x2, %t2, %t3, %p3 : tensor<10x2x32xf32>, tensor<64x10xf32>, tensor<64x10xf32>, tensor<10x64xf32>
+}

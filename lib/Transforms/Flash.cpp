@@ -89,14 +89,18 @@ static int64_t getKeyTile(const FlashOptions &options) {
 }
 
 /// The options for one op, with the automatic query block resolved: two
-/// vectors of rows for f32, eight for f16/bf16 (whose K/V blocks are widened
-/// once per task, which more rows amortize), never more vectors than the
-/// rows that share a kv head need (decoding has G rows per kv head).
+/// vectors of rows for f32 (three with 16 lanes, whose O tiles are then
+/// 6 rows x 4 vectors: +13% at S=2048 D=128 on the Xeon measured), eight for
+/// f16/bf16 (whose K/V blocks are widened once per task, which more rows
+/// amortize), never more vectors than the rows that share a kv head need
+/// (decoding has G rows per kv head).
 static FlashOptions resolveOptions(SdpaOp op, FlashOptions options) {
   if (options.queryBlock > 0)
     return options;
   int64_t w = options.vectorWidth;
-  int64_t vectors = op.getQuery().getType().getElementType().isF32() ? 2 : 8;
+  int64_t vectors = !op.getQuery().getType().getElementType().isF32() ? 8
+                    : w >= 16                                         ? 3
+                                                                      : 2;
   if (std::optional<int64_t> rows = flash::getStaticRowsPerKvHead(op))
     vectors = std::clamp<int64_t>(llvm::divideCeil(*rows, w), 1, vectors);
   options.queryBlock = vectors * w;
@@ -603,8 +607,7 @@ FlashKernelBuilder::getValueTiles() const {
     for (int64_t v = 1; v <= std::min(left, kMaxValueVectors); ++v) {
       if (left - v == 1 && left > 2)
         continue;
-      if (!best ||
-          v * getValueTileRows(v) >= best * getValueTileRows(best))
+      if (!best || v * getValueTileRows(v) >= best * getValueTileRows(best))
         best = v;
     }
     tiles.push_back({best, getValueTileRows(best)});
@@ -622,9 +625,8 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
     int64_t vecs = valueTiles[tile].vectors;
     int64_t queryTile = valueTiles[tile].rows;
     // Only the query tiles that hold rows of this block.
-    Value rowsUsed =
-        mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
-            idx(queryTile));
+    Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
+                         idx(queryTile));
     scf::ForOp::create(
         b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {

@@ -46,6 +46,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results", nargs="+")
     ap.add_argument("--out", default=".")
+    ap.add_argument("--prefix", default="peers",
+                    help="file name prefix, e.g. one per machine")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     tables = []
@@ -78,7 +80,7 @@ def main():
                         ax.axhline(peak, color="gray", linestyle="--", linewidth=0.8)
                         ax.set_ylabel("GFLOP/s (dashed: FMA peak)")
                 fig.tight_layout()
-                fig.savefig(os.path.join(args.out, f"peers_prefill_{dt}_{threads}t.png"), dpi=90)
+                fig.savefig(os.path.join(args.out, f"{args.prefix}_prefill_{dt}_{threads}t.png"), dpi=90)
                 plt.close(fig)
             decode = sorted((p for p in parsed if p["dt"] == dt and p["sq"] == 1),
                             key=lambda p: p["sk"])
@@ -88,7 +90,7 @@ def main():
                              f"GQA decode B=1 H=32/8 D=128 {dt}, {threads} thread(s)")
                 ax.set_ylabel("GFLOP/s")
                 fig.tight_layout()
-                fig.savefig(os.path.join(args.out, f"peers_decode_{dt}_{threads}t.png"), dpi=90)
+                fig.savefig(os.path.join(args.out, f"{args.prefix}_decode_{dt}_{threads}t.png"), dpi=90)
                 plt.close(fig)
 
 

@@ -12,6 +12,7 @@
 #ifndef ATTN_LIB_TRANSFORMS_FLASHCOMMON_H
 #define ATTN_LIB_TRANSFORMS_FLASHCOMMON_H
 
+#include "IndexBuilder.h"
 #include "attn/IR/AttnOps.h"
 #include "attn/Transforms/Transforms.h"
 
@@ -22,28 +23,6 @@
 namespace mlir {
 namespace attn {
 namespace flash {
-
-/// Builds index arithmetic at a fixed location.
-struct IndexBuilder {
-  IndexBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value minIdx(Value x, Value y) {
-    return arith::MinSIOp::create(b, loc, x, y);
-  }
-  Value maxIdx(Value x, Value y) {
-    return arith::MaxSIOp::create(b, loc, x, y);
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, pred, x, y);
-  }
-
-  OpBuilder &b;
-  Location loc;
-};
 
 /// What both kernels start from: read-only buffers of the operands, the
 /// result buffer and the sizes. A block's rows are (query head, query)

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TiledMatmul.h"
+#include "IndexBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -33,10 +34,11 @@ constexpr int64_t kBlockBytes = 256 * 1024;
 /// splits one.
 constexpr int64_t kLineBytes = 64;
 
-class Emitter {
+class Emitter : IndexBuilder {
 public:
   Emitter(OpBuilder &b, Location loc, const TiledMatmul &spec)
-      : b(b), loc(loc), s(spec), w(spec.vectorWidth), rowsPerTile(kTileRows),
+      : IndexBuilder(b, loc), s(spec), w(spec.vectorWidth),
+        rowsPerTile(kTileRows),
         colVectors(getTileColVectors(spec.vectorWidth)) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
@@ -45,12 +47,7 @@ public:
   void emit();
 
 private:
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
+  Value lt(Value x, Value y) { return cmp(arith::CmpIPredicate::slt, x, y); }
   Value toF32(Value v) {
     if (v.getType() == f32)
       return v;
@@ -102,8 +99,6 @@ private:
   void task(Value t, Value colTile, Value first, Value last);
   void packA();
 
-  OpBuilder &b;
-  Location loc;
   const TiledMatmul &s;
   int64_t w, rowsPerTile, colVectors;
   Type f32;

@@ -108,6 +108,18 @@ def named(name, op, a_shape, b_shape, c_shape, einsum, dt="f32", maps=None):
     r.check(name, ir, [a_in, b_in], np.einsum(einsum, a, b), dt)
 
 
+def check_folded(name, ir, leftover, what):
+    """After --attn-tile-contractions and cleanup, `leftover` must be gone."""
+    proc = subprocess.run(["attn-opt", "--attn-tile-contractions",
+                           "--canonicalize"], input=ir,
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or leftover in proc.stdout:
+        print(f"FAIL {name}: {what} was not folded into the kernel\n"
+              f"{proc.stderr}")
+        r.failures += 1
+        r.count += 1
+
+
 def check_taken(name, ir, taken):
     """The kernel must take (or leave) the contraction."""
     proc = subprocess.run(["attn-opt", "--attn-tile-contractions"], input=ir,
@@ -175,13 +187,7 @@ def linear_bias(name, m, k, n, bias_shape=None, broadcast=True, swap=False,
     ir = (f"func.func @main({sig}) -> tensor<{m}x{n}xf32> {{\n" +
           "\n".join(lines) + "\n}\n")
     # The broadcast is dead once the add is fused.
-    proc = subprocess.run(["attn-opt", "--attn-tile-contractions",
-                           "--canonicalize"], input=ir,
-                          capture_output=True, text=True)
-    if proc.returncode != 0 or "linalg.generic" in proc.stdout:
-        print(f"FAIL {name}: the bias add was not fused\n{proc.stderr}")
-        r.failures += 1
-        r.count += 1
+    check_folded(name, ir, "linalg.generic", "the bias add")
     expected = c0 + x @ w.T + bias.reshape(-1)
     r.check(name, ir, inputs, expected, "f32")
 
@@ -236,15 +242,9 @@ def layout_case(name, m, k, n, expand=None, perm=None, bias=True):
     if bias:
         sig += f", %b: tensor<{n}xf32>"
     ir = f"func.func @main({sig}) -> {vt} {{\n" + "\n".join(lines) + "\n}\n"
-    # Folded: nothing but the kernel's stores is left (the transpose and the
-    # add are gone; an expand_shape alone is a view and stays).
-    proc = subprocess.run(["attn-opt", "--attn-tile-contractions",
-                           "--canonicalize"], input=ir,
-                          capture_output=True, text=True)
-    if proc.returncode != 0 or "linalg." in proc.stdout:
-        print(f"FAIL {name}: the output layout was not folded\n{proc.stderr}")
-        r.failures += 1
-        r.count += 1
+    # Nothing but the kernel's stores is left (the transpose and the add are
+    # gone; an expand_shape alone is a view and stays).
+    check_folded(name, ir, "linalg.", "the output layout")
     r.check(name, ir, inputs, y, "f32")
 
 

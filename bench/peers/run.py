@@ -17,9 +17,13 @@ Setup once (a virtual environment of this benchmark's own), then run:
 
 Every system's output is checked against a float64 NumPy oracle on the same
 inputs before it is timed; one that computes something else is reported,
-not timed. Each thread count runs in fresh processes (JAX reads its thread
-settings at import); torch.compile and IREE run in processes of their own. GFLOP/s count 4*B*H*D per kept (query, key) pair: half
-of the square under causal masking, the window under a sliding window.
+not timed. Every system runs in a process of its own, per thread count:
+runtimes' thread pools that share a process slow each other's calls (small
+calls by 2x, measured), JAX reads its thread settings at import, and
+torch.compile and IREE bring LLVMs of their own. `--shared-process` times
+torch, OpenVINO, ONNX Runtime, JAX and attn-mlir interleaved in one process
+instead. GFLOP/s count 4*B*H*D per kept (query, key) pair: half of the
+square under causal masking, the window under a sliding window.
 """
 
 import argparse
@@ -321,11 +325,11 @@ def sys_iree(p, q, k, v, threads):
     return (lambda: fn(*args)), lambda o: np.asarray(o.to_host())
 
 
-# Systems sharing a process are timed interleaved (drift hits them alike).
-# torch.compile and IREE bring LLVMs of their own that do not share a process
-# with attn-mlir's: they run in processes of their own.
-PROCESS_GROUPS = [["attn-mlir", "torch", "openvino", "onnxruntime", "jax"],
-                  ["torch.compile"], ["iree"]]
+# With --shared-process, these share one process and are timed interleaved
+# (drift hits them alike). torch.compile and IREE bring LLVMs of their own
+# that do not share a process with attn-mlir's: always processes of their own.
+SHARED_PROCESS_GROUPS = [["attn-mlir", "torch", "openvino", "onnxruntime",
+                          "jax"], ["torch.compile"], ["iree"]]
 
 RUNNERS = {"attn-mlir": sys_attn_mlir, "torch": sys_torch,
            "torch.compile": sys_torch_compile, "openvino": sys_openvino,
@@ -435,6 +439,8 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=10.0,
                     help="a system whose checked call takes longer is timed by that call")
     ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--shared-process", action="store_true",
+                    help="time the in-process peers interleaved in one process")
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -451,7 +457,9 @@ def main():
                                 "intra_op_parallelism_threads=1")
         rows = {}
         wanted = args.systems.split(",")
-        for group in PROCESS_GROUPS:
+        groups = (SHARED_PROCESS_GROUPS if args.shared_process
+                  else [[s] for s in SYSTEMS])
+        for group in groups:
             systems = [s for s in group if s in wanted]
             if not systems:
                 continue

@@ -720,7 +720,7 @@ void FlashKernelBuilder::packPanels() {
   int64_t dyn = ShapedType::kDynamic;
   kPanel = memref::AllocOp::create(
       b, loc, MemRefType::get({dyn, dyn, dyn, d, keyTile}, f32),
-      ValueRange{batch, kvHeads, tiles}, b.getI64IntegerAttr(64));
+      ValueRange{batch, kvHeads, tiles}, b.getI64IntegerAttr(kCacheLineBytes));
   Value lastKey = sub(sk, idx(1));
   Value zero = f32Const(0.0);
   scf::ParallelOp::create(
@@ -750,7 +750,7 @@ void FlashKernelBuilder::packPanels() {
       MemRefType::get({dyn, dyn, static_cast<int64_t>(valueTiles.size()), dyn,
                        kMaxValueVectors * w},
                       f32),
-      ValueRange{batch, kvHeads, sk}, b.getI64IntegerAttr(64));
+      ValueRange{batch, kvHeads, sk}, b.getI64IntegerAttr(kCacheLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
       ValueRange{batch, kvHeads, sk}, ValueRange{idx(1), idx(1), idx(1)},

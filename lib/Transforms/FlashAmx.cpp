@@ -53,9 +53,6 @@ namespace {
 constexpr int64_t kTileRows = 16;
 constexpr int64_t kPairCols = 32;
 constexpr int64_t kAccCols = 16;
-/// Tile rows are 64 bytes: buffers are aligned to cache lines so that no row
-/// straddles two.
-constexpr int64_t kLineBytes = 64;
 /// Block sizes (measured best on a Xeon with AMX among Bq in {32, 64} and Bk
 /// in {64, 128, 256}). Tile products are done in 2 x 2 groups: 4
 /// accumulators, 2 A and 2 B tiles fill the 8 tile registers.
@@ -519,7 +516,7 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   // in the same few cache sets. S, P and alpha are double-buffered (below).
   auto scratch = [&](ArrayRef<int64_t> shape, Type elt) {
     return memref::AllocaOp::create(b, loc, MemRefType::get(shape, elt),
-                                    b.getI64IntegerAttr(kLineBytes))
+                                    b.getI64IntegerAttr(kCacheLineBytes))
         .getResult();
   };
   Value qp = scratch({kQueryBlock, dPad + kPairCols}, bf16);
@@ -660,13 +657,14 @@ Value AmxKernelBuilder::build() {
   kp = memref::AllocOp::create(
       b, loc, MemRefType::get({dyn, dyn, dyn, dPad / 2, 2 * kTileRows}, bf16),
       ValueRange{batch, kvHeads, mul(blocks, idx(kKeyBlock / kTileRows))},
-      b.getI64IntegerAttr(kLineBytes));
+      b.getI64IntegerAttr(kCacheLineBytes));
   Value groups32 = mul(blocks, idx(kKeyBlock / kPairCols));
   vp = memref::AllocOp::create(
       b, loc,
       MemRefType::get({dyn, dyn, dyn, dvPad / kAccCols, kTileRows, kPairCols},
                       bf16),
-      ValueRange{batch, kvHeads, groups32}, b.getI64IntegerAttr(kLineBytes));
+      ValueRange{batch, kvHeads, groups32},
+      b.getI64IntegerAttr(kCacheLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
       ValueRange{batch, kvHeads, groups32}, ValueRange{idx(1), idx(1), idx(1)},

@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Index arithmetic at a fixed location, shared by the kernels that the CPU
-// passes write directly in scf/vector/memref (flash, AMX, matmul).
+// Index arithmetic at a fixed location and the cache-line size, shared by
+// the kernels that the CPU passes write directly in scf/vector/memref
+// (flash, AMX, matmul).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,10 @@
 
 namespace mlir {
 namespace attn {
+
+/// The kernels' packed buffers start on a cache line, so that no vector load
+/// (or AMX tile row, 64 bytes) straddles two.
+constexpr int64_t kCacheLineBytes = 64;
 
 /// Builds index arithmetic at a fixed location.
 struct IndexBuilder {

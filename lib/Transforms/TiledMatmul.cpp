@@ -30,15 +30,11 @@ static int64_t getTileColVectors(int64_t vectorWidth) {
 }
 /// Bytes of packed A rows a task works through (about half an L2).
 constexpr int64_t kBlockBytes = 256 * 1024;
-/// Packed operands start on a cache line, so that no vector load of Bp
-/// splits one.
-constexpr int64_t kLineBytes = 64;
 
 class Emitter : IndexBuilder {
 public:
   Emitter(OpBuilder &b, Location loc, const TiledMatmul &spec)
       : IndexBuilder(b, loc), s(spec), w(spec.vectorWidth),
-        rowsPerTile(kTileRows),
         colVectors(getTileColVectors(spec.vectorWidth)) {
     f32 = b.getF32Type();
     vecType = VectorType::get({w}, f32);
@@ -91,16 +87,19 @@ private:
   SmallVector<SmallVector<Value>> tileRows(Value t, Value rowTile);
   /// Row-major linearization of the depth loop indices.
   Value linearK(ValueRange kIvs);
-  /// The register tile (rowTile, colTile) of problem t.
-  SmallVector<Value> accumulate(Value t, Value colTile, Value rowTile);
+  /// The register tile (rowTile, colTile) of problem t; `rows` are its
+  /// rows' tileRows values.
+  SmallVector<Value> accumulate(Value t, Value colTile, Value rowTile,
+                                ArrayRef<SmallVector<Value>> rows);
   /// Bias, then the tile into the caller's layout.
-  void storeTile(Value t, Value colTile, Value rowTile, ValueRange acc);
+  void storeTile(Value colTile, Value rowTile,
+                 ArrayRef<SmallVector<Value>> rows, ValueRange acc);
   /// One task: row tiles [first, last) against column tile colTile.
   void task(Value t, Value colTile, Value first, Value last);
   void packA();
 
   const TiledMatmul &s;
-  int64_t w, rowsPerTile, colVectors;
+  int64_t w, colVectors;
   Type f32;
   VectorType vecType;
   Value packed, packedA, biasPad, depth, nPad, rowTiles;
@@ -139,7 +138,7 @@ void Emitter::emit() {
       MemRefType::get({s.sharedB ? 1 : ShapedType::kDynamic, staticTiles,
                        ShapedType::kDynamic, tileN},
                       f32),
-      packDynSizes, b.getI64IntegerAttr(kLineBytes));
+      packDynSizes, b.getI64IntegerAttr(kCacheLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0)}, ValueRange{packs, colTiles},
       ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
@@ -167,7 +166,7 @@ void Emitter::emit() {
   }
 
   // A is packed unless the tiles can broadcast straight from its rows.
-  rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(rowsPerTile));
+  rowTiles = arith::CeilDivUIOp::create(b, loc, s.rows, idx(kTileRows));
   if (!s.directA || s.depth.size() != 1)
     packA();
 
@@ -177,7 +176,7 @@ void Emitter::emit() {
   // the column tiles of consecutive tasks instead of streaming from memory.
   Value blockTiles = arith::MaxUIOp::create(
       b, loc, idx(1),
-      arith::DivUIOp::create(b, loc, idx(kBlockBytes / (rowsPerTile * 4)),
+      arith::DivUIOp::create(b, loc, idx(kBlockBytes / (kTileRows * 4)),
                              depth));
   Value rowBlocks = arith::CeilDivUIOp::create(b, loc, rowTiles, blockTiles);
   scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0), idx(0)},
@@ -196,16 +195,17 @@ void Emitter::packA() {
   packedA = memref::AllocOp::create(
       b, loc,
       MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic,
-                       ShapedType::kDynamic, rowsPerTile},
+                       ShapedType::kDynamic, kTileRows},
                       f32),
-      ValueRange{s.problems, rowTiles, depth}, b.getI64IntegerAttr(kLineBytes));
+      ValueRange{s.problems, rowTiles, depth},
+      b.getI64IntegerAttr(kCacheLineBytes));
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0)}, ValueRange{s.problems, rowTiles},
       ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
         SmallVector<SmallVector<Value>> rows = tileRows(ivs[0], ivs[1]);
         depthLoops(ValueRange{}, [&](ValueRange kIvs, ValueRange) {
           Value kk = linearK(kIvs);
-          for (int64_t r = 0; r < rowsPerTile; ++r)
+          for (int64_t r = 0; r < kTileRows; ++r)
             memref::StoreOp::create(
                 b, loc, toF32(s.loadA(b, loc, rows[r], kIvs)), packedA,
                 ValueRange{ivs[0], ivs[1], kk, idx(r)});
@@ -215,10 +215,10 @@ void Emitter::packA() {
 }
 
 SmallVector<SmallVector<Value>> Emitter::tileRows(Value t, Value rowTile) {
-  Value m0 = mul(rowTile, idx(rowsPerTile));
+  Value m0 = mul(rowTile, idx(kTileRows));
   Value lastRow = arith::SubIOp::create(b, loc, s.rows, idx(1));
   SmallVector<SmallVector<Value>> rows;
-  for (int64_t r = 0; r < rowsPerTile; ++r)
+  for (int64_t r = 0; r < kTileRows; ++r)
     rows.push_back(s.rowIndices(
         b, loc, t, arith::MinSIOp::create(b, loc, add(m0, idx(r)), lastRow)));
   return rows;
@@ -232,11 +232,9 @@ Value Emitter::linearK(ValueRange kIvs) {
   return kk;
 }
 
-SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
+SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile,
+                                       ArrayRef<SmallVector<Value>> rows) {
   Value packIdx = s.sharedB ? idx(0) : t;
-  SmallVector<SmallVector<Value>> rows;
-  if (!packedA)
-    rows = tileRows(t, rowTile);
   // acc[r][c] += Ap[t][rowTile][k][r] * Bp[t][colTile][k][c*W].
   auto step = [&](Value kk, ValueRange acc) {
     SmallVector<Value> bv;
@@ -245,7 +243,7 @@ SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
           vector::LoadOp::create(b, loc, vecType, packed,
                                  ValueRange{packIdx, colTile, kk, idx(c * w)}));
     SmallVector<Value> next;
-    for (int64_t r = 0; r < rowsPerTile; ++r) {
+    for (int64_t r = 0; r < kTileRows; ++r) {
       Value a = packedA
                     ? memref::LoadOp::create(b, loc, packedA,
                                              ValueRange{t, rowTile, kk, idx(r)})
@@ -260,7 +258,7 @@ SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
   };
   Value zeros = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(0.0)));
-  SmallVector<Value> init(rowsPerTile * colVectors, zeros);
+  SmallVector<Value> init(kTileRows * colVectors, zeros);
   auto kLoop =
       scf::ForOp::create(b, loc, idx(0), depth, idx(1), init,
                          [&](OpBuilder &, Location, Value kk, ValueRange a) {
@@ -272,17 +270,18 @@ SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile) {
 void Emitter::task(Value t, Value colTile, Value first, Value last) {
   loop(arith::SubIOp::create(b, loc, last, first), [&](Value i) {
     Value rowTile = add(first, i);
-    storeTile(t, colTile, rowTile, accumulate(t, colTile, rowTile));
+    SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
+    storeTile(colTile, rowTile, rows, accumulate(t, colTile, rowTile, rows));
   });
 }
 
-void Emitter::storeTile(Value t, Value colTile, Value rowTile, ValueRange acc) {
+void Emitter::storeTile(Value colTile, Value rowTile,
+                        ArrayRef<SmallVector<Value>> rows, ValueRange acc) {
   Value n0 = mul(colTile, idx(colVectors * w));
-  Value m0 = mul(rowTile, idx(rowsPerTile));
-  SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
+  Value m0 = mul(rowTile, idx(kTileRows));
 
   // Epilogue: bias, then whole vectors or lanes into the caller's layout.
-  for (int64_t r = 0; r < rowsPerTile; ++r) {
+  for (int64_t r = 0; r < kTileRows; ++r) {
     scf::IfOp::create(
         b, loc, lt(add(m0, idx(r)), s.rows), [&](OpBuilder &, Location) {
           for (int64_t c = 0; c < colVectors; ++c) {

@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -123,11 +125,113 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   buildLoopsToLLVMPipeline(pm, /*parallel=*/true, options.threads);
 }
 
+/// The PTX ISA version of `chip`: 8.0 (CUDA 12.0) covers sm_80 to sm_90a.
+static bool isSupportedChip(StringRef chip) {
+  return llvm::is_contained(ArrayRef<StringRef>{"sm_80", "sm_86", "sm_87",
+                                                "sm_89", "sm_90", "sm_90a"},
+                            chip);
+}
+
+LogicalResult attn::buildGpuPipeline(OpPassManager &pm,
+                                     const GpuPipelineOptions &options,
+                                     llvm::raw_ostream &errorStream) {
+  if (!isSupportedChip(options.chip)) {
+    errorStream << "attn-gpu-pipeline: unsupported chip '" << options.chip
+                << "' (expected sm_80, sm_86, sm_87, sm_89, sm_90 or sm_90a)";
+    return failure();
+  }
+  if (options.format != "isa" && options.format != "bin" &&
+      options.format != "fatbin") {
+    errorStream << "attn-gpu-pipeline: unknown format '" << options.format
+                << "' (expected isa, bin or fatbin)";
+    return failure();
+  }
+  if (options.raise)
+    pm.addPass(createAttnRaisePass());
+  buildTosaLegalization(pm);
+  if (options.raise)
+    pm.addPass(createAttnRaisePass());
+  if (options.fuse)
+    pm.addPass(createAttnFusePass());
+  AttnGpuFlashPassOptions flashOptions;
+  flashOptions.keyBlock = options.keyBlock;
+  pm.addPass(createAttnGpuFlashPass(flashOptions));
+  // Outlined before any canonicalization hoists the kernels' constants out
+  // of their launches (they would become kernel arguments).
+  pm.addPass(createGpuKernelOutliningPass());
+  // What is left (stages that did not fuse, upstream ops) runs on the host.
+  pm.addPass(createConvertAttnToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createAttnDecomposeAggregatesPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // Host transfers and launches on one stream.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernelPm = pm.nest<gpu::GPUModuleOp>();
+  kernelPm.addPass(createConvertNVGPUToNVVMPass());
+  kernelPm.addPass(createSCFToControlFlowPass());
+  kernelPm.addPass(createConvertGpuOpsToNVVMOps());
+  kernelPm.addPass(createConvertVectorToLLVMPass());
+  // Vector lowering leaves ub.poison, which serialization cannot translate.
+  kernelPm.addPass(createUBToLLVMConversionPass());
+  kernelPm.addPass(createCanonicalizerPass());
+  kernelPm.addPass(createCSEPass());
+  kernelPm.addPass(createReconcileUnrealizedCastsPass());
+
+  // The host: loops and memrefs to LLVM, gpu ops to runtime calls.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binaryOptions;
+  binaryOptions.compilationTarget = options.format;
+  binaryOptions.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binaryOptions));
+  return success();
+}
+
 void attn::registerAttnPipelines() {
   PassPipelineRegistration<CpuPipelineOptions>(
       "attn-cpu-pipeline",
       "Compile attn (and upstream) IR to the LLVM dialect for the host CPU",
       buildCpuPipeline);
+  // Registered by hand so that bad option values are reported as errors
+  // rather than failing later in the NVPTX backend.
+  registerPassPipeline(
+      "attn-gpu-pipeline",
+      "Compile attn (and upstream) IR to NVIDIA GPU kernels in a gpu.binary "
+      "and host code in the LLVM dialect",
+      [](OpPassManager &pm, StringRef optionsStr,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        GpuPipelineOptions options;
+        if (failed(options.parseFromString(optionsStr)))
+          return failure();
+        std::string message;
+        llvm::raw_string_ostream os(message);
+        if (failed(buildGpuPipeline(pm, options, os)))
+          return errorHandler(message);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(GpuPipelineOptions());
+      });
   PassPipelineRegistration<ReferencePipelineOptions>(
       "attn-reference-pipeline",
       "Compile attn IR to the LLVM dialect through the unfused reference "

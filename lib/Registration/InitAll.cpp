@@ -14,11 +14,13 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 using namespace mlir;
 
 void attn::registerAttnDialect(DialectRegistry &registry) {
   registry.insert<AttnDialect>();
+  registerGpuLaunchMemoryEffects(registry);
 }
 
 void attn::registerAttnPassesAndPipelines() {
@@ -31,6 +33,8 @@ void attn::registerAllDialects(DialectRegistry &registry) {
   registerAttnDialect(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR in-process.
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void attn::registerAllPasses() {

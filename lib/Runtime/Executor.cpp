@@ -9,10 +9,12 @@
 #include "attn/IR/AttnInterfaces.h"
 #include "attn/IR/AttnOps.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Runtime/CudaRuntime.h"
 #include "attn/Support/InputLimits.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -360,6 +362,14 @@ attn::lowerToLLVM(ModuleOp module, StringRef entryName,
     buildCpuPipeline(pm, cpuOptions);
   } else if (options.pipeline == "reference") {
     buildReferencePipeline(pm);
+  } else if (options.pipeline == "gpu") {
+    GpuPipelineOptions gpuOptions;
+    if (!options.chip.empty())
+      gpuOptions.chip = options.chip;
+    std::string err;
+    llvm::raw_string_ostream os(err);
+    if (failed(buildGpuPipeline(pm, gpuOptions, os)))
+      return createStringError("%s", err.c_str());
   } else {
     std::string err;
     llvm::raw_string_ostream os(err);
@@ -379,9 +389,11 @@ attn::lowerToLLVM(ModuleOp module, StringRef entryName,
   Operation *leftover = nullptr;
   lowered->walk([&](Operation *op) {
     // OpenMP ops translate to LLVM IR directly.
+    // So do GPU binaries and their launches (offloading translation).
     if (op != lowered->getOperation() &&
         !isa_and_present<LLVM::LLVMDialect, omp::OpenMPDialect>(
-            op->getDialect())) {
+            op->getDialect()) &&
+        !isa<gpu::BinaryOp, gpu::LaunchFuncOp>(op)) {
       leftover = op;
       return WalkResult::interrupt();
     }
@@ -419,12 +431,21 @@ Executor::create(ModuleOp module, StringRef entryName,
   if (!entryOrErr)
     return entryOrErr.takeError();
   auto exec = std::unique_ptr<Executor>(new Executor());
+  exec->gpu = options.pipeline == "gpu";
+  ExecutorOptions resolved = options;
+  if (exec->gpu) {
+    // Before compiling: the kernels target the device's architecture.
+    if (llvm::Error err = cuda::initialize())
+      return err;
+    if (resolved.chip.empty())
+      resolved.chip = cuda::getChip();
+  }
   exec->entryName = entryOrErr->getSymName().str();
   exec->inputs = getInputSignature(*entryOrErr);
   exec->results = getResultSignature(*entryOrErr);
 
   Expected<OwningOpRef<ModuleOp>> loweredOrErr =
-      lowerToLLVM(module, exec->entryName, options);
+      lowerToLLVM(module, exec->entryName, resolved);
   if (!loweredOrErr)
     return loweredOrErr.takeError();
   OwningOpRef<ModuleOp> lowered = std::move(*loweredOrErr);
@@ -454,6 +475,13 @@ Executor::create(ModuleOp module, StringRef entryName,
                              capture.takeError(msg).c_str());
   }
   exec->engine = std::move(*engine);
+  if (exec->gpu) {
+    // The global constructors load the kernels through the mgpu* calls.
+    exec->engine->registerSymbols(cuda::getSymbols);
+    exec->engine->initialize();
+    if (llvm::Error err = cuda::takeError())
+      return err;
+  }
   return exec;
 }
 
@@ -514,6 +542,9 @@ Executor::run(ArrayRef<const HostTensor *> args) {
   if (llvm::Error err =
           engine->invokePacked("_mlir_ciface_" + entryName, packed))
     return std::move(err);
+  if (gpu)
+    if (llvm::Error err = cuda::takeError())
+      return std::move(err);
 
   // Results are owned by the caller (the deallocation pipeline guarantees
   // fresh buffers). A dense row-major result alone in its allocation is

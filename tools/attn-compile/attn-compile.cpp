@@ -6,26 +6,37 @@
 //
 // attn-compile FILE.mlir -o kernel.o --header kernel.h [--entry=NAME]
 //              [--pipeline=cpu|reference] [--amx]
+// attn-compile FILE.mlir --target=sm_80|sm_90|... -o kernel.ptx|kernel.cubin
+//              [--header kernel.h]
 //
 // Writes a relocatable host object (position independent) with the entry's
 // C interface, and a C header declaring `int NAME(const T *in..., T *out...)`
 // on dense row-major buffers. The object calls malloc/free and, for the cpu
 // pipeline, the OpenMP runtime (link with -lomp).
 //
+// With a GPU target, writes the entry's kernel from --attn-gpu-pipeline:
+// PTX (needs no CUDA), or a cubin assembled by ptxas when the output ends in
+// .cubin; the header then gives its name and launch configuration.
+//
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
+#include "attn/Pipelines/Pipelines.h"
 #include "attn/Runtime/Executor.h"
 #include "attn/Runtime/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LLVMContext.h"
@@ -36,6 +47,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -62,8 +74,8 @@ static cl::opt<std::string> pipelineName("pipeline",
                                          cl::cat(compileCategory));
 static cl::opt<std::string>
     target("target",
-           cl::desc("host (default); GPU targets (sm_80, sm_90) need the GPU "
-                    "pipeline"),
+           cl::desc("host (default), or a GPU (sm_80, sm_86, sm_87, sm_89, "
+                    "sm_90, sm_90a): writes the entry's kernel"),
            cl::init("host"), cl::cat(compileCategory));
 
 static cl::opt<bool>
@@ -73,6 +85,12 @@ static cl::opt<bool>
                  "(arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before "
                  "calling the entry"),
         cl::init(false), cl::cat(compileCategory));
+
+static cl::opt<std::string>
+    ptxasPath("ptxas",
+              cl::desc("ptxas to assemble a .cubin with (default: PATH, then "
+                       "/usr/local/cuda/bin)"),
+              cl::cat(compileCategory));
 
 static int fail(const llvm::Twine &message) {
   std::string line = message.str();
@@ -209,6 +227,117 @@ static std::string makeHeader(StringRef name, StringRef source,
   return h;
 }
 
+/// --target=sm_*: runs --attn-gpu-pipeline on the entry and writes its
+/// kernel (PTX or cubin) and, with --header, its launch configuration.
+static int compileForGpu(ModuleOp module, StringRef name) {
+  if (pipelineName != "cpu" && pipelineName != "gpu")
+    return fail("--target=" + target +
+                " compiles with the gpu pipeline; "
+                "--pipeline=" +
+                pipelineName.getValue() + " is for the host");
+  GpuPipelineOptions options;
+  options.chip = target.getValue();
+  bool cubin = StringRef(outputFile).ends_with(".cubin");
+  if (cubin) {
+    std::string ptxas = ptxasPath;
+    if (ptxas.empty()) {
+      auto found = llvm::sys::findProgramByName("ptxas");
+      if (!found)
+        found = llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"});
+      if (!found)
+        return fail("writing a .cubin needs ptxas (the CUDA toolkit), which "
+                    "is not on PATH or in /usr/local/cuda/bin; write a .ptx "
+                    "instead or pass --ptxas=PATH");
+      ptxas = *found;
+    }
+    // The toolkit root: ptxas is in its bin/.
+    options.format = "bin";
+    options.toolkit =
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(ptxas)).str();
+  }
+
+  // Only the entry's kernels.
+  OwningOpRef<ModuleOp> lowered = module.clone();
+  for (auto func : llvm::make_early_inc_range(lowered->getOps<func::FuncOp>()))
+    if (func.getSymName() != name && func.isPublic())
+      func.setPrivate();
+  MLIRContext *ctx = lowered->getContext();
+  DiagnosticCapture capture(ctx);
+  PassManager pm = PassManager::on<ModuleOp>(ctx);
+  pm.addPass(createSymbolDCEPass());
+  std::string err;
+  llvm::raw_string_ostream os(err);
+  if (failed(buildGpuPipeline(pm, options, os)))
+    return fail(err);
+  if (failed(pm.run(*lowered)))
+    return fail("compilation failed: " +
+                capture.takeError("the GPU pipeline failed"));
+
+  SmallVector<gpu::BinaryOp> binaries =
+      llvm::to_vector(lowered->getOps<gpu::BinaryOp>());
+  if (binaries.empty())
+    return fail("@" + name + " launches no GPU kernel (it has no attn.sdpa)");
+  if (binaries.size() > 1)
+    return fail("@" + name + " launches " + std::to_string(binaries.size()) +
+                " kernels; --target writes one (split the function)");
+  gpu::BinaryOp binary = binaries.front();
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  StringRef bytes = object.getObject().getValue();
+  // PTX is embedded with its terminating NUL.
+  if (!cubin)
+    bytes = bytes.rtrim('\0');
+  std::error_code ec;
+  llvm::raw_fd_ostream out(outputFile, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return fail("cannot write '" + outputFile + "': " + ec.message());
+  out << bytes;
+  out.close();
+
+  if (!headerFile.empty()) {
+    // The launch: its block size and dynamic shared memory are constants.
+    gpu::LaunchFuncOp launch;
+    lowered->walk([&](gpu::LaunchFuncOp op) { launch = op; });
+    auto constant = [](Value v) -> int64_t {
+      llvm::APInt value;
+      if (matchPattern(v, m_ConstantInt(&value)))
+        return value.getSExtValue();
+      return -1;
+    };
+    std::string kernel = launch.getKernelName().str();
+    std::string upper = StringRef(kernel).upper();
+    llvm::raw_fd_ostream header(headerFile, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail("cannot write '" + headerFile + "': " + ec.message());
+    SmallVector<TensorSignature> inputs =
+        getInputSignature(module.lookupSymbol<func::FuncOp>(name));
+    header << "/* Generated by attn-compile: the " << target << " kernel of @"
+           << name << " in " << llvm::sys::path::filename(outputFile) << ".\n"
+           << " * Load it with cuModuleLoad/cuModuleLoadData and launch "
+           << kernel << " with\n"
+           << " *   grid (ceil(Sq / 64), B * H, 1), block ("
+           << constant(launch.getBlockSizeX()) << ", 1, 1),\n"
+           << " *   dynamic shared memory " << upper
+           << "_SHARED_BYTES (opt in above 48 KiB with\n"
+           << " *   cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)).\n"
+           << " * Parameters: for each of q, k, v";
+    if (inputs.size() > 3)
+      header << ", mask";
+    header << " and the output, in that order, a\n"
+           << " * memref descriptor passed flat: allocated and aligned device "
+              "pointers,\n"
+           << " * offset, then the 4 sizes and 4 strides (int64). */\n"
+           << "#ifndef ATTN_GPU_" << upper << "_H\n#define ATTN_GPU_" << upper
+           << "_H\n\n"
+           << "#define " << upper << "_NAME \"" << kernel << "\"\n"
+           << "#define " << upper << "_BLOCK_THREADS "
+           << constant(launch.getBlockSizeX()) << "\n"
+           << "#define " << upper << "_QUERY_TILE 64\n"
+           << "#define " << upper << "_SHARED_BYTES "
+           << constant(launch.getDynamicSharedMemorySize()) << "\n\n#endif\n";
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   DialectRegistry registry;
   attn::registerAllDialects(registry);
@@ -227,11 +356,9 @@ int main(int argc, char **argv) {
   if (inputFile.empty())
     return fail("no input file (usage: attn-compile FILE.mlir -o kernel.o "
                 "--header kernel.h)");
-  if (target != "host")
-    return fail("--target=" + target +
-                ": GPU targets need the GPU pipeline, which this build lacks");
   if (outputFile.empty())
-    return fail("no output file (-o kernel.o)");
+    return fail(target == "host" ? "no output file (-o kernel.o)"
+                                 : "no output file (-o kernel.ptx)");
 
   MLIRContext context(registry);
   auto parsed = parseModuleFile(inputFile, &context);
@@ -243,6 +370,9 @@ int main(int argc, char **argv) {
   if (!entry)
     return fail(llvm::toString(entry.takeError()));
   std::string name = entry->getSymName().str();
+  // Kernels take their sizes at launch: dynamic dims are fine there.
+  if (target != "host")
+    return compileForGpu(*module, name);
   SmallVector<TensorSignature> inputs = getInputSignature(*entry);
   SmallVector<TensorSignature> results = getResultSignature(*entry);
   for (const TensorSignature &sig :

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
+#include "attn/Runtime/CudaRuntime.h"
 #include "attn/Runtime/Executor.h"
 #include "attn/Runtime/HostTensor.h"
 
@@ -341,9 +342,19 @@ static int run(int argc, char **argv) {
     return reportError("no input file (usage: attn-run FILE.mlir [options])");
   if (device != "cpu" && device != "cuda")
     return reportError("--device must be cpu or cuda, got '" + device + "'");
-  if (device == "cuda")
-    return reportError("--device=cuda: this build has no GPU runtime; use "
-                       "--device=cpu");
+  // The GPU pipeline runs on the GPU, whichever flag asked for it.
+  bool gpu = device == "cuda" || pipelineName == "gpu";
+  if (gpu && pipelineName != "cpu" && pipelineName != "gpu")
+    return reportError("--device=cuda runs the gpu pipeline; --pipeline=" +
+                       pipelineName.getValue() + " is for the CPU");
+  std::string pipeline = gpu ? "gpu" : pipelineName.getValue();
+  std::string deviceName;
+  if (gpu) {
+    // Before anything is compiled: say at once why a GPU run cannot happen.
+    if (llvm::Error err = cuda::initialize())
+      return reportError("--device=cuda: " + llvm::toString(std::move(err)));
+    deviceName = cuda::getDeviceName() + " (" + cuda::getChip() + ")";
+  }
   unsigned numThreads =
       threads ? threads : std::max(1u, std::thread::hardware_concurrency());
 
@@ -379,10 +390,10 @@ static int run(int argc, char **argv) {
     return reportError(llvm::toString(flops.takeError()));
 
   ExecutorOptions options;
-  options.pipeline = pipelineName;
+  options.pipeline = pipeline;
   options.threads = numThreads;
   // The reference lowering has no parallel loops.
-  unsigned reportedThreads = pipelineName == "reference" ? 1 : numThreads;
+  unsigned reportedThreads = pipeline == "reference" ? 1 : numThreads;
   auto exec = Executor::create(*module, name, options);
   if (!exec)
     return reportError(llvm::toString(exec.takeError()));
@@ -415,30 +426,36 @@ static int run(int argc, char **argv) {
     }
   }
 
-  std::vector<double> timesMs;
+  // On the GPU the times are the kernels' (CUDA events); wall times, which
+  // include the host<->device copies, are reported beside them.
+  std::vector<double> timesMs, wallMs;
   if (benchRuns > 0) {
     // One warm-up run, then the timed ones.
     if (auto warm = (*exec)->run(inputPtrs); !warm)
       return reportError(llvm::toString(warm.takeError()));
     for (unsigned i = 0; i < benchRuns; ++i) {
+      cuda::resetKernelMillis();
       auto start = std::chrono::steady_clock::now();
       auto r = (*exec)->run(inputPtrs);
       auto end = std::chrono::steady_clock::now();
       if (!r)
         return reportError(llvm::toString(r.takeError()));
-      timesMs.push_back(
-          std::chrono::duration<double, std::milli>(end - start).count());
+      double wall =
+          std::chrono::duration<double, std::milli>(end - start).count();
+      wallMs.push_back(wall);
+      timesMs.push_back(gpu ? cuda::getKernelMillis() : wall);
     }
   }
-  double medianMs = 0, minMs = 0;
-  if (!timesMs.empty()) {
-    std::vector<double> sorted = timesMs;
-    std::sort(sorted.begin(), sorted.end());
-    size_t n = sorted.size();
-    medianMs =
-        n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-    minMs = sorted.front();
-  }
+  auto median = [](std::vector<double> v) {
+    if (v.empty())
+      return 0.0;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  };
+  double medianMs = median(timesMs), wallMedianMs = median(wallMs);
+  double minMs =
+      timesMs.empty() ? 0 : *std::min_element(timesMs.begin(), timesMs.end());
   auto gflops = [&]() -> std::optional<double> {
     if (!*flops || medianMs <= 0)
       return std::nullopt;
@@ -448,8 +465,11 @@ static int run(int argc, char **argv) {
   if (jsonOutput) {
     llvm::json::Object obj;
     obj["entry"] = name;
-    obj["pipeline"] = pipelineName.getValue();
-    obj["threads"] = static_cast<int64_t>(reportedThreads);
+    obj["pipeline"] = pipeline;
+    if (gpu)
+      obj["device"] = deviceName;
+    else
+      obj["threads"] = static_cast<int64_t>(reportedThreads);
     llvm::json::Array outs;
     for (HostTensor &out : *outputs) {
       llvm::json::Array shape;
@@ -486,14 +506,19 @@ static int run(int argc, char **argv) {
       llvm::json::Object bench{{"runs", static_cast<int64_t>(benchRuns)},
                                {"median_ms", medianMs},
                                {"min_ms", minMs}};
+      if (gpu)
+        bench["wall_median_ms"] = wallMedianMs;
       bench["flops"] = *flops ? llvm::json::Value(**flops) : nullptr;
       bench["gflops"] = gflops() ? llvm::json::Value(*gflops()) : nullptr;
       obj["bench"] = std::move(bench);
     }
     llvm::outs() << llvm::json::Value(std::move(obj)) << "\n";
   } else {
-    llvm::outs() << "entry @" << name << "  pipeline " << pipelineName
-                 << "  threads " << reportedThreads << "\n";
+    llvm::outs() << "entry @" << name << "  pipeline " << pipeline;
+    if (gpu)
+      llvm::outs() << "  device " << deviceName << "\n";
+    else
+      llvm::outs() << "  threads " << reportedThreads << "\n";
     for (auto [i, out] : llvm::enumerate(*outputs))
       llvm::outs() << "result " << i << ": " << out.describe()
                    << (i < outputPaths.size() ? "  -> " + outputPaths[i]
@@ -510,6 +535,9 @@ static int run(int argc, char **argv) {
                                     benchRuns, medianMs, minMs);
       if (gflops())
         llvm::outs() << llvm::formatv("  {0:f2} GFLOP/s", *gflops());
+      if (gpu)
+        llvm::outs() << llvm::formatv(
+            "  (kernels; {0:f3} ms with host<->device copies)", wallMedianMs);
       llvm::outs() << "\n";
     }
   }

@@ -8,6 +8,7 @@
 #define ATTN_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassOptions.h"
+#include "mlir/Support/LLVM.h"
 
 namespace mlir {
 class OpPassManager;
@@ -52,6 +53,37 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(false)};
 };
 
+/// Options of `--attn-gpu-pipeline`.
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  PassOptions::Option<bool> raise{
+      *this, "raise",
+      llvm::cl::desc("Raise unfused attention in upstream dialects to "
+                     "attn.sdpa first (--attn-raise)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Fuse attention stage chains into attn.sdpa first"),
+      llvm::cl::init(true)};
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("Target GPU: sm_80, sm_86, sm_89, sm_90 or sm_90a"),
+      llvm::cl::init("sm_80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary: isa (PTX text, needs no CUDA), bin "
+                     "(cubin, needs ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit root for bin/fatbin (ptxas, fatbinary); "
+                     "empty: CUDA_ROOT or the PATH"),
+      llvm::cl::init("")};
+  PassOptions::Option<int64_t> keyBlock{
+      *this, "key-block",
+      llvm::cl::desc("Keys per shared-memory tile (a multiple of 16)"),
+      llvm::cl::init(64)};
+};
+
 /// Options of `--attn-reference-pipeline` (none yet; kept for symmetry with
 /// the registration API).
 struct ReferencePipelineOptions
@@ -77,7 +109,17 @@ void buildReferencePipeline(OpPassManager &pm,
 /// host CPU.
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
-/// Registers `--attn-cpu-pipeline` and `--attn-reference-pipeline`.
+/// The `gpu` pipeline: attn (and upstream) IR to NVIDIA GPU kernels,
+/// serialized into a `gpu.binary`, and host code in the LLVM dialect that
+/// moves the operands to the device, launches the kernels and copies the
+/// results back (through the `mgpu*` runtime calls). Checks the options and
+/// returns failure with a message on `errorStream` for bad values.
+LogicalResult buildGpuPipeline(OpPassManager &pm,
+                               const GpuPipelineOptions &options,
+                               llvm::raw_ostream &errorStream);
+
+/// Registers `--attn-cpu-pipeline`, `--attn-gpu-pipeline` and
+/// `--attn-reference-pipeline`.
 void registerAttnPipelines();
 
 } // namespace attn

@@ -60,9 +60,12 @@ checkShapesAndCountFlops(ModuleOp module, llvm::StringRef entry,
                          llvm::ArrayRef<llvm::SmallVector<int64_t>> shapes);
 
 struct ExecutorOptions {
-  /// `cpu`, `reference`, or a pass pipeline (`builtin.module(...)`) that ends
-  /// in the LLVM dialect.
+  /// `cpu`, `reference`, `gpu` (NVIDIA GPU kernels run through the CUDA
+  /// driver, see CudaRuntime.h), or a pass pipeline (`builtin.module(...)`)
+  /// that ends in the LLVM dialect.
   std::string pipeline = "cpu";
+  /// Target of the `gpu` pipeline; empty: that of the CUDA device.
+  std::string chip;
   /// Worker threads of the `cpu` pipeline; 0 picks all cores.
   unsigned threads = 0;
   /// Let the `cpu` pipeline run bf16 attention on AMX tiles when
@@ -97,6 +100,8 @@ public:
   run(llvm::ArrayRef<const HostTensor *> inputs);
 
   llvm::ArrayRef<TensorSignature> getInputs() const { return inputs; }
+  /// Whether the entry runs kernels on the GPU (the `gpu` pipeline).
+  bool isGpu() const { return gpu; }
   llvm::ArrayRef<TensorSignature> getResults() const { return results; }
 
 private:
@@ -104,6 +109,7 @@ private:
   std::unique_ptr<ExecutionEngine> engine;
   std::string entryName;
   llvm::SmallVector<TensorSignature> inputs, results;
+  bool gpu = false;
 };
 
 /// Collects the first error diagnostic emitted on a context as one line,

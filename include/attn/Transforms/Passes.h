@@ -11,9 +11,13 @@
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -27,6 +31,11 @@ namespace attn {
 
 #define GEN_PASS_REGISTRATION
 #include "attn/Transforms/Passes.h.inc"
+
+/// Declares that `gpu.launch_func` reads and writes its memref operands
+/// (upstream leaves its effects unknown), so that buffer deallocation runs
+/// on host code that launches the --attn-gpu-flash kernels.
+void registerGpuLaunchMemoryEffects(DialectRegistry &registry);
 
 } // namespace attn
 } // namespace mlir

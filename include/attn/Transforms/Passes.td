@@ -173,6 +173,47 @@ def AttnFlashPass : Pass<"attn-flash"> {
   ];
 }
 
+def AttnGpuFlashPass : Pass<"attn-gpu-flash"> {
+  let summary = "Lower attn.sdpa to FlashAttention-2 kernels for NVIDIA GPUs";
+  let description = [{
+    Replaces each `attn.sdpa` (f16 or bf16 q/k/v, head dims multiples of 16
+    up to 128) by a `gpu.launch` in the FlashAttention-2 structure, with its
+    host side: device buffers (`gpu.alloc`), copies in and out
+    (`gpu.memcpy`).
+    ```
+    grid (ceil(Sq / 64), B * H), 128 threads: 4 warps x 16 query rows
+      Q tile -> shared (nvgpu.device_async_copy) -> registers (ldmatrix.x4)
+      m = -inf, l = 0, O = 0                 (registers, f32)
+      for key tiles of Bk keys kept by causal/window:
+        prefetch tile j+1 into the other shared buffer (cp.async), wait for j
+        S = Q K^T                            (mma.sync m16n8k16, ldmatrix.x2)
+        scale, softcap; mask / causal / window / keys past Sk (-inf), only
+          in tiles that need it
+        m' = max(m, rowmax S); alpha = 2^(m - m'); P = 2^(S - m')
+        l = alpha l + rowsum P; O = alpha O + P V  (P from S's registers,
+          V by ldmatrix.x2.trans)
+      out = O / l  (0 for a row with no kept key)
+    ```
+    The softmax runs in base 2 (`log2(e)` folded into the scale) on
+    `ex2.approx`; row maxima and sums are reduced over the 4 threads of a
+    row with `gpu.shuffle xor`. Shared-memory rows are padded by 8 elements
+    so that ldmatrix reads are free of bank conflicts. Grouped-query heads
+    read K/V head `h / (H / Hkv)`. Rows beyond `Sq` and keys beyond `Sk` are
+    zero-filled by the copies and never stored or kept.
+  }];
+  let options = [
+    Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
+           "Keys per shared-memory tile (a multiple of 16)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnTileProjectionsPass : Pass<"attn-tile-projections"> {
   let summary = "Lower attn.project and attn.output_project to tiled CPU matmuls";
   let description = [{

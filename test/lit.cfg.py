@@ -129,3 +129,30 @@ if os.path.exists(torch_python):
         config.substitutions.append(("%torch_python", python_command(torch_python)))
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
         pass
+
+# GPU: ptxas assembles the generated PTX (no GPU needed); execution needs the
+# CUDA driver and an sm_80+ device, probed the way the runtime opens them.
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas"
+    if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+
+def has_cuda_device():
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    major = ctypes.c_int(0)
+    return (lib.cuInit(0) == 0 and lib.cuDeviceGetCount(ctypes.byref(count)) == 0
+            and count.value > 0
+            and lib.cuDeviceGetAttribute(ctypes.byref(major), 75, 0) == 0
+            and major.value >= 8)
+
+
+if has_cuda_device():
+    config.available_features.add("cuda")

@@ -128,9 +128,17 @@ private:
   void emitKernel(gpu::LaunchOp launch);
   /// Issues the cp.async of `rows` x `cols` elements of
   /// `src[b, head, row0 + r, :]` (rows at or past `limit` zero-filled) into
-  /// `dst[prefix..., r, :]` and returns their group.
-  Value copyTile(Value dst, ValueRange prefix, Value src, Value head,
-                 Value row0, Value limit, int64_t rows, int64_t cols);
+  /// `dst[prefix..., r, :]`, appending their tokens to `tokens`.
+  void copyTile(Value dst, ValueRange prefix, Value src, Value head,
+                Value row0, Value limit, int64_t rows, int64_t cols,
+                SmallVectorImpl<Value> &tokens);
+  /// Closes the copies issued so far into one group.
+  Value commitGroup(ArrayRef<Value> tokens) {
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+               b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()),
+               tokens)
+        .getAsyncToken();
+  }
   /// Applies the scale, softcap and (in base 2) returns the scores of a
   /// tile; with `masked`, also the mask operand, causal/window bounds and the
   /// keys past Sk.
@@ -259,12 +267,12 @@ Value GpuFlashBuilder::build() {
                                            /*writable=*/true);
 }
 
-Value GpuFlashBuilder::copyTile(Value dst, ValueRange prefix, Value src,
-                                Value srcHead, Value row0, Value limit,
-                                int64_t rows, int64_t cols) {
+void GpuFlashBuilder::copyTile(Value dst, ValueRange prefix, Value src,
+                               Value srcHead, Value row0, Value limit,
+                               int64_t rows, int64_t cols,
+                               SmallVectorImpl<Value> &tokens) {
   int64_t chunksPerRow = cols / kCopyElements;
   int64_t chunks = rows * chunksPerRow;
-  SmallVector<Value> tokens;
   Value lastRow = maxIdx(sub(limit, idx(1)), idx(0));
   for (int64_t i = 0; i < chunks; i += kThreads) {
     Value c = add(tid, idx(i));
@@ -289,17 +297,12 @@ Value GpuFlashBuilder::copyTile(Value dst, ValueRange prefix, Value src,
       continue;
     }
     // A partial last round: threads past the tile copy nothing.
-    auto ifOp = scf::IfOp::create(
-        b, loc, cmp(arith::CmpIPredicate::ult, c, idx(chunks)),
-        [&](OpBuilder &, Location) {
-          emit();
-          scf::YieldOp::create(b, loc);
-        });
-    (void)ifOp;
+    scf::IfOp::create(b, loc, cmp(arith::CmpIPredicate::ult, c, idx(chunks)),
+                      [&](OpBuilder &, Location) {
+                        emit();
+                        scf::YieldOp::create(b, loc);
+                      });
   }
-  return nvgpu::DeviceAsyncCreateGroupOp::create(
-             b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens)
-      .getAsyncToken();
 }
 
 void GpuFlashBuilder::scaleScores(SmallVectorImpl<Value> &s) {
@@ -429,11 +432,17 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   auto [kStart, kEnd] = flash::getKeyRange(*this, op, q0, iMax, offset, sk);
   Value nTiles = divu(add(sub(kEnd, kStart), idx(keyTile - 1)), idx(keyTile));
 
+  // One group per K/V tile pair, so that waiting for tile j leaves tile
+  // j + 1 in flight.
   auto copyKv = [&](Value buffer, Value key0) {
-    copyTile(ks, buffer, dk, kvHead, key0, kEnd, keyTile, d);
-    return copyTile(vs, buffer, dvBuf, kvHead, key0, kEnd, keyTile, dv);
+    SmallVector<Value> tokens;
+    copyTile(ks, buffer, dk, kvHead, key0, kEnd, keyTile, d, tokens);
+    copyTile(vs, buffer, dvBuf, kvHead, key0, kEnd, keyTile, dv, tokens);
+    return commitGroup(tokens);
   };
-  copyTile(qs, {}, dq, head, q0, sq, kQueryTile, d);
+  SmallVector<Value> qTokens;
+  copyTile(qs, {}, dq, head, q0, sq, kQueryTile, d, qTokens);
+  commitGroup(qTokens);
   Value first = copyKv(idx(0), kStart);
   // Q has landed once at most one group (K/V tile 0) is in flight.
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(1));

@@ -9,6 +9,7 @@
 
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace mlir {
 class OpPassManager;
@@ -116,7 +117,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// returns failure with a message on `errorStream` for bad values.
 LogicalResult buildGpuPipeline(OpPassManager &pm,
                                const GpuPipelineOptions &options,
-                               llvm::raw_ostream &errorStream);
+                               llvm::raw_ostream &errorStream = llvm::errs());
 
 /// Registers `--attn-cpu-pipeline`, `--attn-gpu-pipeline` and
 /// `--attn-reference-pipeline`.

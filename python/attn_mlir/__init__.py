@@ -53,8 +53,9 @@ class CompiledFunction:
 
 def compile(text, pipeline="cpu", entry="", threads=0):
     """Compiles `entry` (default: the only public function, else `main`) of
-    MLIR text with the `cpu` or `reference` pipeline, or a pass pipeline that
-    ends in the LLVM dialect."""
+    MLIR text with the `cpu` or `reference` pipeline, `gpu` (the kernels run
+    on an NVIDIA GPU through the CUDA driver), or a pass pipeline that ends in
+    the LLVM dialect."""
     return CompiledFunction(_attn_mlir.Kernel(text, pipeline, entry, threads))
 
 

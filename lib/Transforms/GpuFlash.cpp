@@ -121,6 +121,15 @@ private:
     }
     return x;
   }
+  /// Rows 2i, 2i+1 of an ldmatrix.x4 result: one B fragment, or `frags`
+  /// itself when it is one (.x2).
+  Value half(Value frags, int64_t i) {
+    if (cast<VectorType>(frags.getType()).getDimSize(0) == 2)
+      return frags;
+    return vector::ExtractStridedSliceOp::create(
+        b, loc, frags, ArrayRef<int64_t>{2 * i, 0}, ArrayRef<int64_t>{2, 2},
+        ArrayRef<int64_t>{1, 1});
+  }
   /// c + a b on tensor cores (m16n8k16, f32 accumulators), fragments as
   /// nvgpu.mma.sync takes them.
   Value mma(Value a, Value bFrag, Value c);
@@ -129,14 +138,13 @@ private:
   /// Issues the cp.async of `rows` x `cols` elements of
   /// `src[b, head, row0 + r, :]` (rows at or past `limit` zero-filled) into
   /// `dst[prefix..., r, :]`, appending their tokens to `tokens`.
-  void copyTile(Value dst, ValueRange prefix, Value src, Value head,
-                Value row0, Value limit, int64_t rows, int64_t cols,
+  void copyTile(Value dst, ValueRange prefix, Value src, Value head, Value row0,
+                Value limit, int64_t rows, int64_t cols,
                 SmallVectorImpl<Value> &tokens);
   /// Closes the copies issued so far into one group.
   Value commitGroup(ArrayRef<Value> tokens) {
     return nvgpu::DeviceAsyncCreateGroupOp::create(
-               b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()),
-               tokens)
+               b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens)
         .getAsyncToken();
   }
   /// Applies the scale, softcap and (in base 2) returns the scores of a
@@ -484,20 +492,25 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
         nvgpu::DeviceAsyncWaitOp::create(b, loc, next, b.getI32IntegerAttr(1));
         gpu::BarrierOp::create(b, loc);
 
-        // S = Q K^T: B fragments of K rows (keys) by ldmatrix.x2, the two
-        // matrices being columns k..k+7 and k+8..k+15 of 8 keys.
+        // S = Q K^T. B fragments of 8 keys by ldmatrix.x4 whose matrices are
+        // columns k, k+8, k+16, k+24: two k-steps per load (.x2 for a last
+        // odd step).
         Value kRow = laneMod8;
-        Value kCol = mul(remu(laneDiv8, idx(2)), idx(8));
         SmallVector<Value> sAcc(nTilesS, zeroAcc);
-        for (int64_t kk = 0; kk < d / 16; ++kk)
+        for (int64_t kk = 0; kk < d / 16; kk += 2) {
+          bool pair = kk + 1 < d / 16;
+          Value kCol = mul(pair ? laneDiv8 : remu(laneDiv8, idx(2)), idx(8));
           for (int64_t n = 0; n < nTilesS; ++n) {
-            Value bFrag = nvgpu::LdMatrixOp::create(
-                b, loc, fragType(2, elt), ks,
+            Value frags = nvgpu::LdMatrixOp::create(
+                b, loc, fragType(pair ? 4 : 2, elt), ks,
                 ValueRange{buffer, add(kRow, idx(n * 8)),
                            add(kCol, idx(kk * 16))},
-                /*transpose=*/false, /*numTiles=*/2);
-            sAcc[n] = mma(qFrags[kk], bFrag, sAcc[n]);
+                /*transpose=*/false, /*numTiles=*/pair ? 4 : 2);
+            sAcc[n] = mma(qFrags[kk], half(frags, 0), sAcc[n]);
+            if (pair)
+              sAcc[n] = mma(qFrags[kk + 1], half(frags, 1), sAcc[n]);
           }
+        }
         // The thread's scores: row r (g, g + 8), column c (tile c / 2,
         // element c % 2).
         SmallVector<Value> s;
@@ -577,22 +590,27 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
         SmallVector<Value> o;
         for (int64_t n = 0; n < dv / 8; ++n)
           o.push_back(arith::MulFOp::create(b, loc, state[4 + n], alphaVec));
+        // V's B fragments by ldmatrix.x4.trans: 16 keys x columns n*8 and
+        // n*8+8, two n-tiles per load.
         Value vRow = remu(lane, idx(16));
+        Value vCol = mul(divu(lane, idx(16)), idx(8));
         for (int64_t kk = 0; kk < keyTile / 16; ++kk) {
           SmallVector<Value> pElts;
-          for (int64_t half = 0; half < 2; ++half)
+          for (int64_t h = 0; h < 2; ++h)
             for (int64_t r = 0; r < 2; ++r)
               for (int64_t e = 0; e < 2; ++e)
                 pElts.push_back(arith::TruncFOp::create(
-                    b, loc, elt, s[r * perRow + (2 * kk + half) * 2 + e]));
+                    b, loc, elt, s[r * perRow + (2 * kk + h) * 2 + e]));
           Value pFrag =
               vector::FromElementsOp::create(b, loc, fragType(4, elt), pElts);
-          for (int64_t n = 0; n < dv / 8; ++n) {
-            Value bFrag = nvgpu::LdMatrixOp::create(
-                b, loc, fragType(2, elt), vs,
-                ValueRange{buffer, add(vRow, idx(kk * 16)), idx(n * 8)},
-                /*transpose=*/true, /*numTiles=*/2);
-            o[n] = mma(pFrag, bFrag, o[n]);
+          for (int64_t n = 0; n < dv / 8; n += 2) {
+            Value frags = nvgpu::LdMatrixOp::create(
+                b, loc, fragType(4, elt), vs,
+                ValueRange{buffer, add(vRow, idx(kk * 16)),
+                           add(vCol, idx(n * 8))},
+                /*transpose=*/true, /*numTiles=*/4);
+            o[n] = mma(pFrag, half(frags, 0), o[n]);
+            o[n + 1] = mma(pFrag, half(frags, 1), o[n + 1]);
           }
         }
         // Every warp is done with this buffer before it is refilled.

@@ -45,7 +45,8 @@
 // CHECK:               %[[G:.+]] = nvgpu.device_async_create_group
 // CHECK-NEXT:          nvgpu.device_async_wait %[[G]] {numGroups = 1 : i32}
 // CHECK-NEXT:          gpu.barrier
-// S = Q K^T: 16 keys = 2 n-tiles of 8, D = 16 = one k-step.
+// S = Q K^T: 16 keys = 2 n-tiles of 8, D = 16 = one k-step (ldmatrix.x2;
+// pairs of k-steps take one .x4, see the bf16 case).
 // CHECK:               %[[KF0:.+]] = nvgpu.ldmatrix %[[KS]][{{.*}}] {numTiles = 2 : i32, transpose = false} {{.*}} -> vector<2x2xf16>
 // CHECK:               nvgpu.mma.sync(%[[QF]], %[[KF0]], %{{.+}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK:               %[[KF1:.+]] = nvgpu.ldmatrix %[[KS]]
@@ -61,11 +62,15 @@
 // CHECK:               gpu.shuffle xor %{{.+}}, %{{.+}}, %{{.+}} : f32
 // CHECK:               arith.maximumf
 // CHECK:               llvm.inline_asm "ex2.approx.ftz.f32 $0, $1;", "=f,f"
-// O = alpha O + P V: P from the score registers, V by ldmatrix.trans.
+// O = alpha O + P V: P from the score registers, V by ldmatrix.x4.trans
+// (the two n-tiles of Dv = 16).
 // CHECK:               arith.truncf %{{.+}} : f32 to f16
 // CHECK:               %[[PF:.+]] = vector.from_elements {{.*}} : vector<4x2xf16>
-// CHECK:               %[[VF:.+]] = nvgpu.ldmatrix %[[VS]][{{.*}}] {numTiles = 2 : i32, transpose = true}
-// CHECK:               nvgpu.mma.sync(%[[PF]], %[[VF]], %{{.+}})
+// CHECK:               %[[VF:.+]] = nvgpu.ldmatrix %[[VS]][{{.*}}] {numTiles = 4 : i32, transpose = true}
+// CHECK:               %[[VF0:.+]] = vector.extract_strided_slice %[[VF]] {offsets = [0, 0], sizes = [2, 2], strides = [1, 1]}
+// CHECK:               nvgpu.mma.sync(%[[PF]], %[[VF0]], %{{.+}})
+// CHECK:               %[[VF1:.+]] = vector.extract_strided_slice %[[VF]] {offsets = [2, 0], sizes = [2, 2], strides = [1, 1]}
+// CHECK:               nvgpu.mma.sync(%[[PF]], %[[VF1]], %{{.+}})
 // CHECK:               gpu.barrier
 // CHECK-NEXT:          scf.yield
 // CHECK:             nvgpu.device_async_wait %[[G0]] {numGroups = 0 : i32}
@@ -100,6 +105,9 @@ func.func @gqa_causal(%q: tensor<2x8x?x16xf16>, %k: tensor<2x2x?x16xf16>, %v: te
 // CHECK:         gpu.launch
 // CHECK:           nvgpu.ldmatrix {{.*}} -> vector<4x2xbf16>
 // CHECK:           scf.for
+// D = 32: both k-steps of 8 keys from one ldmatrix.x4.
+// CHECK:             %[[KF:.+]] = nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false} {{.*}} -> vector<4x2xbf16>
+// CHECK:             vector.extract_strided_slice %[[KF]] {offsets = [0, 0]
 // CHECK:             vector.bitcast %{{.+}} : vector<2xbf16> to vector<1xi32>
 // CHECK:             nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK:             llvm.inline_asm "ex2.approx.ftz.f32 $0, $1;"

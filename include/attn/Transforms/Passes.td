@@ -186,12 +186,12 @@ def AttnGpuFlashPass : Pass<"attn-gpu-flash"> {
       m = -inf, l = 0, O = 0                 (registers, f32)
       for key tiles of Bk keys kept by causal/window:
         prefetch tile j+1 into the other shared buffer (cp.async), wait for j
-        S = Q K^T                            (mma.sync m16n8k16, ldmatrix.x2)
+        S = Q K^T                            (mma.sync m16n8k16, ldmatrix.x4)
         scale, softcap; mask / causal / window / keys past Sk (-inf), only
           in tiles that need it
         m' = max(m, rowmax S); alpha = 2^(m - m'); P = 2^(S - m')
         l = alpha l + rowsum P; O = alpha O + P V  (P from S's registers,
-          V by ldmatrix.x2.trans)
+          V by ldmatrix.x4.trans)
       out = O / l  (0 for a row with no kept key)
     ```
     The softmax runs in base 2 (`log2(e)` folded into the scale) on

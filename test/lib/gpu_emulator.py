@@ -16,9 +16,12 @@ layouts, independently of how the compiler computes its addresses:
 - `gpu.shuffle xor` within each warp of 32 lanes.
 
 Shared memory starts as NaN and device buffers as NaN, so that a read of
-anything the kernel did not write shows in the result. `cp.async` copies at
-once (zero-filling past its source size); barriers and waits are no-ops in
-lockstep. Divergent `scf.if` runs both sides under a mask of active lanes.
+anything the kernel did not write shows in the result. Shared memory also
+checks synchronization (class Shared): between two barriers warps run in any
+order, so an element written by one thread and touched by another in the
+same epoch is a race, and `cp.async` writes (zero-filled past their source
+size) land only when a `cp.async.wait_group` completes their group.
+Divergent `scf.if` runs both sides under a mask of active lanes.
 """
 
 import re
@@ -163,6 +166,68 @@ def new_buffer(shape, elt):
     if elt == "i1":
         return np.zeros(shape, np.bool_)
     return np.full(shape, np.nan, storage(elt))
+
+
+# ----------------------------------------------------------------------------
+# Shared memory with race checks
+# ----------------------------------------------------------------------------
+
+
+class RaceError(AssertionError):
+    pass
+
+
+class Shared:
+    """A shared-memory buffer that checks the kernel's synchronization.
+
+    Time is counted in barrier epochs. Between two barriers, warps run in
+    any order, so an element written by one thread and read or written by
+    another in the same epoch is a race. `cp.async` writes are pending until
+    a `cp.async.wait_group` of the issuing thread completes their group;
+    reading a pending element is an error."""
+
+    def __init__(self, shape, elt):
+        self.data = new_buffer(shape, elt)
+        self.wr_thread = np.full(shape, -1, np.int32)
+        self.wr_epoch = np.full(shape, -1, np.int64)
+        self.rd_thread = np.full(shape, -1, np.int32)
+        self.rd_epoch = np.full(shape, -1, np.int64)
+        self.pending = np.zeros(shape, bool)
+        self.shape = shape
+
+    def read(self, index, thread, epoch):
+        if self.pending[index].any():
+            raise RaceError(f"thread {thread} reads shared memory {index} "
+                            "before the cp.async writing it was waited for")
+        we, wt = self.wr_epoch[index], self.wr_thread[index]
+        if ((we == epoch) & (wt != thread)).any():
+            raise RaceError(f"thread {thread} reads shared memory {index} "
+                            f"written by thread {wt.max()} since the last "
+                            "barrier")
+        re_, rt = self.rd_epoch[index], self.rd_thread[index]
+        self.rd_thread[index] = np.where((re_ == epoch) & (rt != thread), -2,
+                                         thread)
+        self.rd_epoch[index] = epoch
+        return self.data[index]
+
+    def issue_write(self, index, thread, epoch):
+        re_, rt = self.rd_epoch[index], self.rd_thread[index]
+        if ((re_ == epoch) & (rt != thread)).any():
+            raise RaceError(f"thread {thread} overwrites shared memory "
+                            f"{index} that another thread read since the "
+                            "last barrier")
+        we, wt = self.wr_epoch[index], self.wr_thread[index]
+        if ((we == epoch) & (wt != thread)).any():
+            raise RaceError(f"threads {thread} and {wt.max()} write shared "
+                            f"memory {index} between two barriers")
+        self.wr_thread[index] = thread
+        self.wr_epoch[index] = epoch
+        self.pending[index] = True
+
+    def land(self, index, values, epoch):
+        self.data[index] = values
+        self.pending[index] = False
+        self.wr_epoch[index] = np.maximum(self.wr_epoch[index], epoch)
 
 
 # ----------------------------------------------------------------------------
@@ -376,6 +441,8 @@ class Emulator:
                 for bx in range(grid[0]):
                     self.active = np.ones(self.T, bool)
                     self.shared = {}
+                    self.epoch = 0
+                    self.open_copies, self.groups = [], []
                     vals = [bx, by, bz, np.arange(self.T), 0, 0] + grid + block
                     benv = dict(env)
                     for name, v in zip(args, vals):
@@ -393,7 +460,7 @@ class Emulator:
         dims, elt = parse_shaped(rt[0])
         key = self.uniform(a[1])
         if key not in self.shared:
-            self.shared[key] = new_buffer(tuple(dims), elt)
+            self.shared[key] = Shared(tuple(dims), elt)
         return self.shared[key]
 
     def op_memref_load(self, op, a, rt, env):
@@ -414,6 +481,7 @@ class Emulator:
 
     def op_gpu_barrier(self, op, a, rt, env):
         assert self.active.all(), "barrier in divergent code"
+        self.epoch += 1
 
     def op_nvgpu_device_async_copy(self, op, a, rt, env):
         seg = int_list(op, "operandSegmentSizes")
@@ -424,6 +492,7 @@ class Emulator:
         si = ops[2 + seg[1]:2 + seg[1] + seg[3]]
         count = ops[-1] if seg[4] else None
         n = int(attr(op, "dstElements").split(":")[0])
+        assert isinstance(dst, Shared)
         for t in np.nonzero(self.active)[0]:
             d = [int(self.lanes(x)[t]) for x in di]
             s = [int(self.lanes(x)[t]) for x in si]
@@ -434,14 +503,23 @@ class Emulator:
                 assert s[-1] + c <= src.shape[-1]
                 row[:c] = src[tuple(s[:-1])][s[-1]:s[-1] + c]
             assert d[-1] + n <= dst.shape[-1]
-            dst[tuple(d[:-1])][d[-1]:d[-1] + n] = row
+            index = tuple(d[:-1]) + (slice(d[-1], d[-1] + n),)
+            dst.issue_write(index, t, self.epoch)
+            self.open_copies.append((dst, index, row, t))
         return "token"
 
     def op_nvgpu_device_async_create_group(self, op, a, rt, env):
+        # Threads commit their copies in lockstep: one group for all.
+        self.groups.append(self.open_copies)
+        self.open_copies = []
         return "group"
 
     def op_nvgpu_device_async_wait(self, op, a, rt, env):
-        pass
+        keep = int(attr(op, "numGroups").split(":")[0] or 0) \
+            if attr(op, "numGroups") else 0
+        while len(self.groups) > keep:
+            for dst, index, row, t in self.groups.pop(0):
+                dst.land(index, row, self.epoch)
 
     def op_nvgpu_ldmatrix(self, op, a, rt, env):
         assert self.active.all()
@@ -455,7 +533,9 @@ class Emulator:
                 for r in range(8):
                     lane = w * WARP + 8 * m + r
                     i = [int(x[lane]) for x in idx]
-                    rows.append(mem[tuple(i[:-1])][i[-1]:i[-1] + 8])
+                    rows.append(mem.read(tuple(i[:-1]) +
+                                         (slice(i[-1], i[-1] + 8),),
+                                         lane, self.epoch))
                 mat = np.array(rows, np.float32)
                 if trans:
                     mat = mat.T

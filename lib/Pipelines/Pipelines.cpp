@@ -40,20 +40,39 @@ void attn::buildTosaLegalization(OpPassManager &pm) {
   afterPm.addPass(createTosaToTensorPass());
 }
 
-void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
-                                    unsigned threads) {
-  // Upstream ops the earlier passes left: arith/math on tensors and
-  // aggregates such as linalg.softmax.
+/// Raises (before and after the TOSA legalization: TOSA graphs are matched
+/// as TOSA, and what tosa-to-linalg expands, e.g. its softmax, as linalg)
+/// and fuses attention, as the cpu and gpu pipelines start.
+static void buildRaiseAndFuse(OpPassManager &pm, bool raise, bool fuse) {
+  using namespace attn;
+  if (raise)
+    pm.addPass(createAttnRaisePass());
+  attn::buildTosaLegalization(pm);
+  if (raise)
+    pm.addPass(createAttnRaisePass());
+  if (fuse)
+    pm.addPass(createAttnFusePass());
+}
+
+/// Lowers the upstream ops the earlier passes left (arith/math on tensors,
+/// aggregates such as linalg.softmax) to linalg and bufferizes, with
+/// identity-layout memrefs at function boundaries.
+static void buildBufferization(OpPassManager &pm) {
+  using namespace attn;
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createAttnDecomposeAggregatesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+}
+
+void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
+                                    unsigned threads) {
+  buildBufferization(pm);
   // Parallel dims of what is left (elementwise ops, reductions) become
   // scf.parallel, which the OpenMP lowering spreads over the threads.
   if (parallel)
@@ -96,15 +115,7 @@ void attn::buildReferencePipeline(OpPassManager &pm,
 
 void attn::buildCpuPipeline(OpPassManager &pm,
                             const CpuPipelineOptions &options) {
-  // Raise before and after the TOSA legalization: TOSA graphs are matched as
-  // TOSA, and what tosa-to-linalg expands (e.g. its softmax) as linalg.
-  if (options.raise)
-    pm.addPass(createAttnRaisePass());
-  buildTosaLegalization(pm);
-  if (options.raise)
-    pm.addPass(createAttnRaisePass());
-  if (options.fuse)
-    pm.addPass(createAttnFusePass());
+  buildRaiseAndFuse(pm, options.raise, options.fuse);
   AttnFlashPassOptions flashOptions;
   flashOptions.vectorWidth = options.vectorWidth;
   flashOptions.queryBlock = options.queryBlock;
@@ -146,13 +157,7 @@ LogicalResult attn::buildGpuPipeline(OpPassManager &pm,
                 << "' (expected isa, bin or fatbin)";
     return failure();
   }
-  if (options.raise)
-    pm.addPass(createAttnRaisePass());
-  buildTosaLegalization(pm);
-  if (options.raise)
-    pm.addPass(createAttnRaisePass());
-  if (options.fuse)
-    pm.addPass(createAttnFusePass());
+  buildRaiseAndFuse(pm, options.raise, options.fuse);
   AttnGpuFlashPassOptions flashOptions;
   flashOptions.keyBlock = options.keyBlock;
   pm.addPass(createAttnGpuFlashPass(flashOptions));
@@ -161,15 +166,7 @@ LogicalResult attn::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuKernelOutliningPass());
   // What is left (stages that did not fuse, upstream ops) runs on the host.
   pm.addPass(createConvertAttnToLinalgPass());
-  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
-  pm.addPass(createAttnDecomposeAggregatesPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  buildBufferization(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
 

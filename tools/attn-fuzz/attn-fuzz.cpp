@@ -40,6 +40,7 @@ static const char *const kPipelines[] = {
     "builtin.module(convert-attn-to-linalg)",
     "builtin.module(attn-cpu-pipeline)",
     "builtin.module(attn-reference-pipeline)",
+    "builtin.module(attn-gpu-flash)",
 };
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {

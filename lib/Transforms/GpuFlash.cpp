@@ -147,12 +147,12 @@ private:
                b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens)
         .getAsyncToken();
   }
-  /// Applies the scale, softcap and (in base 2) returns the scores of a
-  /// tile; with `masked`, also the mask operand, causal/window bounds and the
-  /// keys past Sk.
+  /// Scales a tile's scores (and applies the softcap) into base 2.
   void scaleScores(SmallVectorImpl<Value> &s);
+  /// Applies the mask operand, the causal/window bounds and the end of the
+  /// keys to a tile of scores starting at key `key0` (-inf where dropped).
   void maskScores(SmallVectorImpl<Value> &s, Value key0);
-  /// The (row r, element e) of a thread's fragment column c.
+  /// The query index of the thread's fragment row r (0: g, 1: g + 8).
   Value rowIndex(int64_t r) { return add(warpRow0, idx(8 * r)); }
 
   SdpaOp op;

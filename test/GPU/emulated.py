@@ -66,4 +66,26 @@ for dtype in ("f16", "bf16"):
     case(f"{dtype}_dynamic", 2, 2, 1, 13, 19, 16, 16, dtype=dtype,
          dynamic=True, causal=True)
 
+# Empty problems: no keys gives zero rows; no batch or queries, an empty
+# result (the launch still has one block, which returns at once).
+import numpy as np  # noqa: E402
+
+EMPTY = """
+func.func @main(%q: tensor<?x2x?x16xf16>, %k: tensor<?x2x?x16xf16>,
+                %v: tensor<?x2x?x16xf16>) -> tensor<?x2x?x16xf16> {
+  %o = attn.sdpa %q, %k, %v {causal}
+      : (tensor<?x2x?x16xf16>, tensor<?x2x?x16xf16>, tensor<?x2x?x16xf16>)
+      -> tensor<?x2x?x16xf16>
+  return %o : tensor<?x2x?x16xf16>
+}
+"""
+for b, sq, sk in ((1, 5, 0), (0, 5, 7), (1, 0, 7)):
+    q = np.ones((b, 2, sq, 16), np.float16)
+    kv = np.ones((b, 2, sk, 16), np.float16)
+    out = r.run(EMPTY, [q, kv, kv])
+    ok = out.shape == (b, 2, sq, 16) and (out == 0).all()
+    print(f"{'PASS' if ok else 'FAIL'} empty_b{b}_sq{sq}_sk{sk}: {out.shape}")
+    r.count += 1
+    r.failures += not ok
+
 r.finish()

@@ -72,6 +72,9 @@ def parse_ops(lines, i):
     ops = []
     while i < len(lines):
         line = lines[i].strip()
+        if line.startswith("#"):  # attribute aliases
+            i += 1
+            continue
         if not line or line.startswith("}"):
             return ops, i
         m = OP_RE.match(line)

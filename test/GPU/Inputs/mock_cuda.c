@@ -23,8 +23,10 @@ int cuGetErrorString(int r, const char **s) {
 int cuInit(unsigned f) { return getenv("MOCK_CUDA_FAIL_INIT") ? 100 : 0; }
 int cuDeviceGetCount(int *n) { *n = 1; return 0; }
 int cuDeviceGet(int *d, int i) { *d = i; return 0; }
+/* Compute capability MOCK_CUDA_CC (major * 10 + minor), 80 by default. */
 int cuDeviceGetAttribute(int *v, int attr, int d) {
-  *v = attr == 75 ? 8 : 0;
+  int cc = getenv("MOCK_CUDA_CC") ? atoi(getenv("MOCK_CUDA_CC")) : 80;
+  *v = attr == 75 ? cc / 10 : attr == 76 ? cc % 10 : 0;
   return 0;
 }
 int cuDeviceGetName(char *name, int len, int d) {

@@ -7,7 +7,9 @@
 // Lowers attn.sdpa to a `gpu.launch` in the FlashAttention-2 structure, with
 // the host side (device buffers, copies in and out) around it:
 //
-//   grid (query tile, batch x head), 4 warps of 16 query rows each
+//   grid (row tile, batch x kv head): a block's 64 rows are (query head,
+//     query) pairs of one kv head, so that grouped-query heads share every
+//     K/V tile; 4 warps of 16 rows each
 //   Q tile -> shared (cp.async) -> registers (ldmatrix), once
 //   K/V tiles -> shared, double buffered: tile j + 1 is in flight while
 //     tile j is used
@@ -135,11 +137,13 @@ private:
   Value mma(Value a, Value bFrag, Value c);
   Value deviceCopy(Value host, bool copyIn);
   void emitKernel(gpu::LaunchOp launch);
-  /// Issues the cp.async of `rows` x `cols` elements of
-  /// `src[b, head, row0 + r, :]` (rows at or past `limit` zero-filled) into
-  /// `dst[prefix..., r, :]`, appending their tokens to `tokens`.
-  void copyTile(Value dst, ValueRange prefix, Value src, Value head, Value row0,
+  /// Issues the cp.async of rows [row0, row0 + rows) of a tile, `cols`
+  /// elements each, into `dst[prefix..., r, :]`, appending their tokens to
+  /// `tokens`. Rows at or past `limit` are zero-filled; `source` maps a
+  /// (clamped) row to its (head, sequence index) in `src`.
+  void copyTile(Value dst, ValueRange prefix, Value src, Value row0,
                 Value limit, int64_t rows, int64_t cols,
+                function_ref<std::pair<Value, Value>(Value)> source,
                 SmallVectorImpl<Value> &tokens);
   /// Closes the copies issued so far into one group.
   Value commitGroup(ArrayRef<Value> tokens) {
@@ -152,8 +156,6 @@ private:
   /// Applies the mask operand, the causal/window bounds and the end of the
   /// keys to a tile of scores starting at key `key0` (-inf where dropped).
   void maskScores(SmallVectorImpl<Value> &s, Value key0);
-  /// The query index of the thread's fragment row r (0: g, 1: g + 8).
-  Value rowIndex(int64_t r) { return add(warpRow0, idx(8 * r)); }
 
   SdpaOp op;
   int64_t keyTile;
@@ -161,8 +163,13 @@ private:
   int64_t d, dv;
   // Device buffers.
   Value dq, dk, dvBuf, dmask, dout;
-  // Kernel values.
-  Value lane, tid, g, t4, bIdx, head, kvHead, sq, sk, offset, warpRow0;
+  // Kernel values. A block's rows are the (query head, query) pairs of one
+  // kv head, row = h * Sq + i for query head kvHead * G + h, as in the CPU
+  // kernels: grouped-query heads share every K/V tile.
+  Value lane, tid, g, t4, bIdx, kvHead, group, sq, sk, offset, rows;
+  /// The thread's two fragment rows (g and g + 8 of its warp): whether they
+  /// exist, their query head and query index.
+  Value rowValid[2], rowHead[2], rowQuery[2];
 };
 
 Value GpuFlashBuilder::mma(Value a, Value bFrag, Value c) {
@@ -244,18 +251,20 @@ Value GpuFlashBuilder::build() {
     dmask = deviceCopy(hmask, true);
   dout = deviceCopy(hout, false);
 
-  // Grid: query tiles x (batch x heads), at least 1 x 1 (the kernel returns
+  // Grid: row tiles x (batch x kv heads), at least 1 x 1 (the kernel returns
   // at once for empty problems: CUDA rejects empty grids).
   Value batch = memref::DimOp::create(b, loc, hq, 0);
   Value heads = memref::DimOp::create(b, loc, hq, 1);
   Value hostSq = memref::DimOp::create(b, loc, hq, 2);
-  Value tiles = divu(add(hostSq, idx(kQueryTile - 1)), idx(kQueryTile));
+  Value hostKvHeads = memref::DimOp::create(b, loc, hk, 1);
+  Value hostRows = mul(divu(heads, hostKvHeads), hostSq);
+  Value tiles = divu(add(hostRows, idx(kQueryTile - 1)), idx(kQueryTile));
   Value one = idx(1);
   int64_t sharedBytes = getSharedBytes(d, dv, keyTile);
   Value shared = arith::ConstantOp::create(
       b, loc, b.getI32IntegerAttr(static_cast<int32_t>(sharedBytes)));
   auto launch = gpu::LaunchOp::create(b, loc, maxIdx(tiles, one),
-                                      maxIdx(mul(batch, heads), one), one,
+                                      maxIdx(mul(batch, hostKvHeads), one), one,
                                       idx(kThreads), one, one, shared);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -275,10 +284,11 @@ Value GpuFlashBuilder::build() {
                                            /*writable=*/true);
 }
 
-void GpuFlashBuilder::copyTile(Value dst, ValueRange prefix, Value src,
-                               Value srcHead, Value row0, Value limit,
-                               int64_t rows, int64_t cols,
-                               SmallVectorImpl<Value> &tokens) {
+void GpuFlashBuilder::copyTile(
+    Value dst, ValueRange prefix, Value src, Value row0, Value limit,
+    int64_t rows, int64_t cols,
+    function_ref<std::pair<Value, Value>(Value)> source,
+    SmallVectorImpl<Value> &tokens) {
   int64_t chunksPerRow = cols / kCopyElements;
   int64_t chunks = rows * chunksPerRow;
   Value lastRow = maxIdx(sub(limit, idx(1)), idx(0));
@@ -294,9 +304,10 @@ void GpuFlashBuilder::copyTile(Value dst, ValueRange prefix, Value src,
       Value count = select(valid, idx(kCopyElements), idx(0));
       SmallVector<Value> dstIdx(prefix.begin(), prefix.end());
       dstIdx.append({r, col});
+      auto [srcHead, srcRow] = source(minIdx(row, lastRow));
       return nvgpu::DeviceAsyncCopyOp::create(
                  b, loc, dst, dstIdx, src,
-                 ValueRange{bIdx, srcHead, minIdx(row, lastRow), col},
+                 ValueRange{bIdx, srcHead, srcRow, col},
                  b.getIndexAttr(kCopyElements), count, b.getUnitAttr())
           .getAsyncToken();
     };
@@ -358,7 +369,7 @@ void GpuFlashBuilder::maskScores(SmallVectorImpl<Value> &s, Value key0) {
   };
   int64_t perRow = s.size() / 2;
   for (int64_t r = 0; r < 2; ++r) {
-    Value i = rowIndex(r);
+    Value i = rowQuery[r];
     for (int64_t c = 0; c < perRow; ++c) {
       // Fragment column c: n tile c / 2, element c % 2.
       Value j = add(key0, add(mul(t4, idx(2)), idx((c / 2) * 8 + c % 2)));
@@ -374,7 +385,7 @@ void GpuFlashBuilder::maskScores(SmallVectorImpl<Value> &s, Value key0) {
       if (dmask) {
         Value m = memref::LoadOp::create(
             b, loc, dmask,
-            ValueRange{maskIndex(0, bIdx), maskIndex(1, head),
+            ValueRange{maskIndex(0, bIdx), maskIndex(1, rowHead[r]),
                        maskIndex(2, minIdx(i, lastQuery)),
                        maskIndex(3, minIdx(j, lastKey))});
         if (m.getType().isInteger(1)) {
@@ -403,18 +414,29 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   sk = memref::DimOp::create(b, loc, dk, 2);
   offset = sub(sk, sq);
   Value bh = launch.getBlockIds().y;
-  bIdx = divu(bh, heads);
-  head = remu(bh, heads);
-  kvHead = divu(head, divu(heads, kvHeads));
+  bIdx = divu(bh, kvHeads);
+  kvHead = remu(bh, kvHeads);
+  group = divu(heads, kvHeads);
+  rows = mul(group, sq);
   Value q0 = mul(launch.getBlockIds().x, idx(kQueryTile));
-  warpRow0 = add(q0, add(mul(warp, idx(kWarpRows)), g));
 
   Value inRange = arith::AndIOp::create(
-      b, loc, cmp(arith::CmpIPredicate::ult, bh, mul(batch, heads)),
-      cmp(arith::CmpIPredicate::ult, q0, sq));
+      b, loc, cmp(arith::CmpIPredicate::ult, bh, mul(batch, kvHeads)),
+      cmp(arith::CmpIPredicate::ult, q0, rows));
   auto ifOp = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+
+  // Rows to (query head, query); Sq > 0 here.
+  auto rowSource = [&](Value row) -> std::pair<Value, Value> {
+    return {add(mul(kvHead, group), divu(row, sq)), remu(row, sq)};
+  };
+  Value lastRow = sub(rows, idx(1));
+  for (int64_t r = 0; r < 2; ++r) {
+    Value row = add(add(q0, mul(warp, idx(kWarpRows))), add(g, idx(8 * r)));
+    rowValid[r] = cmp(arith::CmpIPredicate::ult, row, rows);
+    std::tie(rowHead[r], rowQuery[r]) = rowSource(minIdx(row, lastRow));
+  }
 
   // Shared memory: Q tile, then two K tiles, then two V tiles.
   auto workgroup =
@@ -435,21 +457,26 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   Value ks = view({2, keyTile, ldq}, kOffset);
   Value vs = view({2, keyTile, ldv}, kOffset + 2 * 2 * keyTile * ldq);
 
-  // The keys any query of the tile keeps (causal/window skipping).
-  Value iMax = sub(minIdx(add(q0, idx(kQueryTile)), sq), idx(1));
-  auto [kStart, kEnd] = flash::getKeyRange(*this, op, q0, iMax, offset, sk);
+  // The keys any query of the tile keeps (causal/window skipping): its
+  // queries are exact within one head, all of them when it spans two.
+  auto [iMin, iMax] = flash::getQueryRange(
+      *this, q0, minIdx(idx(kQueryTile), sub(rows, q0)), sq);
+  auto [kStart, kEnd] = flash::getKeyRange(*this, op, iMin, iMax, offset, sk);
   Value nTiles = divu(add(sub(kEnd, kStart), idx(keyTile - 1)), idx(keyTile));
 
   // One group per K/V tile pair, so that waiting for tile j leaves tile
   // j + 1 in flight.
+  auto keySource = [&](Value key) -> std::pair<Value, Value> {
+    return {kvHead, key};
+  };
   auto copyKv = [&](Value buffer, Value key0) {
     SmallVector<Value> tokens;
-    copyTile(ks, buffer, dk, kvHead, key0, kEnd, keyTile, d, tokens);
-    copyTile(vs, buffer, dvBuf, kvHead, key0, kEnd, keyTile, dv, tokens);
+    copyTile(ks, buffer, dk, key0, kEnd, keyTile, d, keySource, tokens);
+    copyTile(vs, buffer, dvBuf, key0, kEnd, keyTile, dv, keySource, tokens);
     return commitGroup(tokens);
   };
   SmallVector<Value> qTokens;
-  copyTile(qs, {}, dq, head, q0, sq, kQueryTile, d, qTokens);
+  copyTile(qs, {}, dq, q0, rows, kQueryTile, d, rowSource, qTokens);
   commitGroup(qTokens);
   Value first = copyKv(idx(0), kStart);
   // Q has landed once at most one group (K/V tile 0) is in flight.
@@ -528,17 +555,17 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
             cmp(arith::CmpIPredicate::sgt, add(key0, idx(keyTile)), sk);
         if (dmask)
           needsMask = arith::ConstantIntOp::create(b, loc, 1, 1);
-        Value blockLast = add(q0, idx(kQueryTile - 1));
         if (hi < std::numeric_limits<int32_t>::max())
           needsMask = arith::OrIOp::create(
               b, loc, needsMask,
               cmp(arith::CmpIPredicate::sgt,
-                  sub(sub(add(key0, idx(keyTile - 1)), q0), offset), idx(hi)));
+                  sub(sub(add(key0, idx(keyTile - 1)), iMin), offset),
+                  idx(hi)));
         if (lo > std::numeric_limits<int32_t>::min())
-          needsMask = arith::OrIOp::create(
-              b, loc, needsMask,
-              cmp(arith::CmpIPredicate::slt, sub(sub(key0, blockLast), offset),
-                  idx(lo)));
+          needsMask =
+              arith::OrIOp::create(b, loc, needsMask,
+                                   cmp(arith::CmpIPredicate::slt,
+                                       sub(sub(key0, iMax), offset), idx(lo)));
         SmallVector<Type> sTypes(s.size(), f32);
         auto maskIf = scf::IfOp::create(b, loc, sTypes, needsMask,
                                         /*withElseRegion=*/true);
@@ -629,28 +656,25 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
         select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, l,
                                      f32Const(0.0)),
                arith::DivFOp::create(b, loc, f32Const(1.0), l), f32Const(0.0));
-    Value i = rowIndex(r);
-    scf::IfOp::create(
-        b, loc, cmp(arith::CmpIPredicate::ult, i, sq),
-        [&](OpBuilder &, Location) {
-          for (int64_t n = 0; n < dv / 8; ++n) {
-            SmallVector<Value> elts;
-            for (int64_t e = 0; e < 2; ++e) {
-              Value x = vector::ExtractOp::create(b, loc, loop.getResult(4 + n),
-                                                  ArrayRef<int64_t>{r, e});
-              x = arith::MulFOp::create(b, loc, x, inv);
-              if (outElt != f32)
-                x = arith::TruncFOp::create(b, loc, outElt, x);
-              elts.push_back(x);
-            }
-            Value vec = vector::FromElementsOp::create(
-                b, loc, VectorType::get({2}, outElt), elts);
-            vector::StoreOp::create(
-                b, loc, vec, dout,
-                ValueRange{bIdx, head, i, add(mul(t4, idx(2)), idx(n * 8))});
-          }
-          scf::YieldOp::create(b, loc);
-        });
+    scf::IfOp::create(b, loc, rowValid[r], [&](OpBuilder &, Location) {
+      for (int64_t n = 0; n < dv / 8; ++n) {
+        SmallVector<Value> elts;
+        for (int64_t e = 0; e < 2; ++e) {
+          Value x = vector::ExtractOp::create(b, loc, loop.getResult(4 + n),
+                                              ArrayRef<int64_t>{r, e});
+          x = arith::MulFOp::create(b, loc, x, inv);
+          if (outElt != f32)
+            x = arith::TruncFOp::create(b, loc, outElt, x);
+          elts.push_back(x);
+        }
+        Value vec = vector::FromElementsOp::create(
+            b, loc, VectorType::get({2}, outElt), elts);
+        vector::StoreOp::create(b, loc, vec, dout,
+                                ValueRange{bIdx, rowHead[r], rowQuery[r],
+                                           add(mul(t4, idx(2)), idx(n * 8))});
+      }
+      scf::YieldOp::create(b, loc);
+    });
   }
 }
 

@@ -314,7 +314,7 @@ static int compileForGpu(ModuleOp module, StringRef name) {
            << name << " in " << llvm::sys::path::filename(outputFile) << ".\n"
            << " * Load it with cuModuleLoad/cuModuleLoadData and launch "
            << kernel << " with\n"
-           << " *   grid (ceil(Sq / 64), B * H, 1), block ("
+           << " *   grid (ceil(H / Hkv * Sq / 64), B * Hkv, 1), block ("
            << constant(launch.getBlockSizeX()) << ", 1, 1),\n"
            << " *   dynamic shared memory " << upper
            << "_SHARED_BYTES (opt in above 48 KiB with\n"

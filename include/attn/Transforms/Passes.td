@@ -181,7 +181,8 @@ def AttnGpuFlashPass : Pass<"attn-gpu-flash"> {
     host side: device buffers (`gpu.alloc`), copies in and out
     (`gpu.memcpy`).
     ```
-    grid (ceil(Sq / 64), B * H), 128 threads: 4 warps x 16 query rows
+    rows of a kv head: (query head, query) pairs, row = h * Sq + i
+    grid (ceil(G * Sq / 64), B * Hkv), 128 threads: 4 warps x 16 rows
       Q tile -> shared (nvgpu.device_async_copy) -> registers (ldmatrix.x4)
       m = -inf, l = 0, O = 0                 (registers, f32)
       for key tiles of Bk keys kept by causal/window:
@@ -197,9 +198,10 @@ def AttnGpuFlashPass : Pass<"attn-gpu-flash"> {
     The softmax runs in base 2 (`log2(e)` folded into the scale) on
     `ex2.approx`; row maxima and sums are reduced over the 4 threads of a
     row with `gpu.shuffle xor`. Shared-memory rows are padded by 8 elements
-    so that ldmatrix reads are free of bank conflicts. Grouped-query heads
-    read K/V head `h / (H / Hkv)`. Rows beyond `Sq` and keys beyond `Sk` are
-    zero-filled by the copies and never stored or kept.
+    so that ldmatrix reads are free of bank conflicts. The query heads of a
+    kv head share a block's rows (and every K/V tile it loads); a block's
+    key range covers all its queries. Rows beyond the last and keys beyond
+    `Sk` are zero-filled by the copies and never stored or kept.
   }];
   let options = [
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",

@@ -44,6 +44,10 @@ for dtype in ("f16", "bf16"):
          window=(9, 3))
     case(f"{dtype}_gqa_window_causal", 1, 4, 2, 9, 50, 32, 16, dtype=dtype,
          causal=True, window=(20, 0))
+    # 4 query heads of 40 rows on one kv head: tiles of 64 rows straddle
+    # heads, so their key ranges cover every query.
+    case(f"{dtype}_gqa_tiles_straddle_heads", 1, 4, 1, 40, 60, 16, 16,
+         dtype=dtype, causal=True, window=(30, 0))
     case(f"{dtype}_bool_mask_rows_masked", 1, 2, 2, 10, 35, 16, 16,
          dtype=dtype, mask="bool", mask_shape=(1, 2, 10, 35),
          rows_masked=(3, 7))

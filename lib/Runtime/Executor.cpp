@@ -464,6 +464,13 @@ Executor::create(ModuleOp module, StringRef entryName,
     return loweredOrErr.takeError();
   OwningOpRef<ModuleOp> lowered = std::move(*loweredOrErr);
   DiagnosticCapture capture(lowered->getContext());
+  // A custom pipeline (e.g. attn-gpu-pipeline with its own options) may
+  // produce GPU kernels too: they run through the CUDA runtime.
+  if (!exec->gpu && !lowered->getOps<gpu::BinaryOp>().empty()) {
+    if (llvm::Error err = cuda::initialize())
+      return err;
+    exec->gpu = true;
+  }
 
   static const std::string runnerUtils =
       std::string(ATTN_MLIR_LIB_DIR) + "/libmlir_c_runner_utils.so";

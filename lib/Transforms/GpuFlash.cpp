@@ -669,9 +669,14 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
         }
         Value vec = vector::FromElementsOp::create(
             b, loc, VectorType::get({2}, outElt), elts);
-        vector::StoreOp::create(b, loc, vec, dout,
-                                ValueRange{bIdx, rowHead[r], rowQuery[r],
-                                           add(mul(t4, idx(2)), idx(n * 8))});
+        // The pair starts at an even column of a row of even length: one
+        // 4-byte (8 for f32) store rather than two.
+        vector::StoreOp::create(
+            b, loc, vec, dout,
+            ValueRange{bIdx, rowHead[r], rowQuery[r],
+                       add(mul(t4, idx(2)), idx(n * 8))},
+            /*nontemporal=*/false,
+            llvm::Align(2 * outElt.getIntOrFloatBitWidth() / 8));
       }
       scf::YieldOp::create(b, loc);
     });

@@ -78,7 +78,7 @@
 // CHECK:             gpu.shuffle xor
 // CHECK:             arith.divf
 // CHECK:             scf.if
-// CHECK:               vector.store %{{.+}}, %[[OD]][{{.*}}] : memref<2x8x?x16xf16>, vector<2xf16>
+// CHECK:               vector.store %{{.+}}, %[[OD]][{{.*}}] {alignment = 4 : i64} : memref<2x8x?x16xf16>, vector<2xf16>
 // CHECK:           gpu.terminator
 // CHECK:         gpu.memcpy %[[OUT]], %[[OD]]
 // CHECK:         gpu.dealloc %[[QD]] {bufferization.manual_deallocation}

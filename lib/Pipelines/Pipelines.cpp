@@ -160,6 +160,7 @@ LogicalResult attn::buildGpuPipeline(OpPassManager &pm,
   buildRaiseAndFuse(pm, options.raise, options.fuse);
   AttnGpuFlashPassOptions flashOptions;
   flashOptions.keyBlock = options.keyBlock;
+  flashOptions.keySplits = options.keySplits;
   pm.addPass(createAttnGpuFlashPass(flashOptions));
   // Outlined before any canonicalization hoists the kernels' constants out
   // of their launches (they would become kernel arguments).

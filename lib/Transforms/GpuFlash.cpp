@@ -74,8 +74,9 @@ int64_t getSharedBytes(int64_t d, int64_t dv, int64_t keyTile) {
 /// Emits the host side and the kernel of one attn.sdpa.
 class GpuFlashBuilder : IndexBuilder {
 public:
-  GpuFlashBuilder(OpBuilder &b, Location loc, SdpaOp op, int64_t keyTile)
-      : IndexBuilder(b, loc), op(op), keyTile(keyTile),
+  GpuFlashBuilder(OpBuilder &b, Location loc, SdpaOp op, int64_t keyTile,
+                  int64_t splits)
+      : IndexBuilder(b, loc), op(op), keyTile(keyTile), splits(splits),
         elt(op.getQuery().getType().getElementType()), f32(b.getF32Type()),
         d(op.getQuery().getType().getDimSize(3)),
         dv(op.getValue().getType().getDimSize(3)) {}
@@ -137,6 +138,8 @@ private:
   Value mma(Value a, Value bFrag, Value c);
   Value deviceCopy(Value host, bool copyIn);
   void emitKernel(gpu::LaunchOp launch);
+  /// The second kernel of key splits: one thread per output element.
+  void emitCombine(gpu::LaunchOp launch);
   /// Issues the cp.async of rows [row0, row0 + rows) of a tile, `cols`
   /// elements each, into `dst[prefix..., r, :]`, appending their tokens to
   /// `tokens`. Rows at or past `limit` are zero-filled; `source` maps a
@@ -159,10 +162,14 @@ private:
 
   SdpaOp op;
   int64_t keyTile;
+  /// Key splits: blocks that share a row tile's keys, combined by a second
+  /// kernel (1: none).
+  int64_t splits;
   Type elt, f32;
   int64_t d, dv;
-  // Device buffers.
-  Value dq, dk, dvBuf, dmask, dout;
+  // Device buffers; with key splits, each split's unnormalized O and its
+  // rows' (max, sum), [split, B, H, Sq, Dv] and [split, B, H, Sq, 2], f32.
+  Value dq, dk, dvBuf, dmask, dout, partO, partML;
   // Kernel values. A block's rows are the (query head, query) pairs of one
   // kv head, row = h * Sq + i for query head kvHead * G + h, as in the CPU
   // kernels: grouped-query heads share every K/V tile.
@@ -250,6 +257,25 @@ Value GpuFlashBuilder::build() {
   if (hmask)
     dmask = deviceCopy(hmask, true);
   dout = deviceCopy(hout, false);
+  if (splits > 1) {
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < 3; ++i)
+      if (rType.isDynamicDim(i))
+        sizes.push_back(memref::DimOp::create(b, loc, hq, i));
+    auto scratch = [&](int64_t last) {
+      SmallVector<int64_t> shape = {splits};
+      llvm::append_range(shape, rType.getShape().take_front(3));
+      shape.push_back(last);
+      auto alloc =
+          gpu::AllocOp::create(b, loc, MemRefType::get(shape, f32), Type(),
+                               ValueRange{}, sizes, ValueRange{});
+      alloc->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
+                     b.getUnitAttr());
+      return alloc.getMemref();
+    };
+    partO = scratch(dv);
+    partML = scratch(2);
+  }
 
   // Grid: row tiles x (batch x kv heads), at least 1 x 1 (the kernel returns
   // at once for empty problems: CUDA rejects empty grids).
@@ -263,18 +289,28 @@ Value GpuFlashBuilder::build() {
   int64_t sharedBytes = getSharedBytes(d, dv, keyTile);
   Value shared = arith::ConstantOp::create(
       b, loc, b.getI32IntegerAttr(static_cast<int32_t>(sharedBytes)));
-  auto launch = gpu::LaunchOp::create(b, loc, maxIdx(tiles, one),
-                                      maxIdx(mul(batch, hostKvHeads), one), one,
-                                      idx(kThreads), one, one, shared);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, maxIdx(tiles, one), maxIdx(mul(batch, hostKvHeads), one),
+      idx(splits), idx(kThreads), one, one, shared);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     emitKernel(launch);
     gpu::TerminatorOp::create(b, loc);
   }
+  if (splits > 1) {
+    Value elements = mul(mul(batch, heads), mul(hostSq, idx(dv)));
+    Value blocks = divu(add(elements, idx(kThreads - 1)), idx(kThreads));
+    auto combine = gpu::LaunchOp::create(b, loc, maxIdx(blocks, one), one, one,
+                                         idx(kThreads), one, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&combine.getBody().front());
+    emitCombine(combine);
+    gpu::TerminatorOp::create(b, loc);
+  }
 
   gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, hout, dout);
-  for (Value dev : {dq, dk, dvBuf, dmask, dout})
+  for (Value dev : {dq, dk, dvBuf, dmask, dout, partO, partML})
     if (dev)
       gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, dev)
           ->setAttr(bufferization::BufferizationDialect::kManualDeallocation,
@@ -463,6 +499,11 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
       *this, q0, minIdx(idx(kQueryTile), sub(rows, q0)), sq);
   auto [kStart, kEnd] = flash::getKeyRange(*this, op, iMin, iMax, offset, sk);
   Value nTiles = divu(add(sub(kEnd, kStart), idx(keyTile - 1)), idx(keyTile));
+  // With key splits, this block takes a share of whole tiles.
+  Value split = launch.getBlockIds().z;
+  Value tilesPerSplit = divu(add(nTiles, idx(splits - 1)), idx(splits));
+  Value t0 = minIdx(mul(split, tilesPerSplit), nTiles);
+  Value t1 = minIdx(add(t0, tilesPerSplit), nTiles);
 
   // One group per K/V tile pair, so that waiting for tile j leaves tile
   // j + 1 in flight.
@@ -478,7 +519,7 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   SmallVector<Value> qTokens;
   copyTile(qs, {}, dq, q0, rows, kQueryTile, d, rowSource, qTokens);
   commitGroup(qTokens);
-  Value first = copyKv(idx(0), kStart);
+  Value first = copyKv(idx(0), add(kStart, mul(t0, idx(keyTile))));
   // Q has landed once at most one group (K/V tile 0) is in flight.
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(1));
   gpu::BarrierOp::create(b, loc);
@@ -509,9 +550,9 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
 
   int64_t nTilesS = keyTile / 8;
   auto loop = scf::ForOp::create(
-      b, loc, idx(0), nTiles, idx(1), init,
+      b, loc, t0, t1, idx(1), init,
       [&](OpBuilder &, Location, Value jt, ValueRange state) {
-        Value buffer = remu(jt, idx(2));
+        Value buffer = remu(sub(jt, t0), idx(2));
         Value key0 = add(kStart, mul(jt, idx(keyTile)));
         // Prefetch tile jt + 1 into the other buffer (zero-filled past the
         // last tile), then wait for tile jt.
@@ -649,9 +690,32 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   nvgpu::DeviceAsyncWaitOp::create(b, loc, first, b.getI32IntegerAttr(0));
 
   // out = O / l, 0 for rows with no kept key; rows past Sq are not stored.
+  // With key splits: this split's O, max and sum, for the combine kernel.
   Type outElt = op.getResult().getType().getElementType();
   for (int64_t r = 0; r < 2; ++r) {
     Value l = rowReduce(loop.getResult(2 + r), /*isMax=*/false);
+    if (splits > 1) {
+      scf::IfOp::create(b, loc, rowValid[r], [&](OpBuilder &, Location) {
+        SmallVector<Value> at = {split, bIdx, rowHead[r], rowQuery[r]};
+        for (int64_t n = 0; n < dv / 8; ++n) {
+          Value pair = vector::ExtractOp::create(b, loc, loop.getResult(4 + n),
+                                                 ArrayRef<int64_t>{r});
+          SmallVector<Value> col(at);
+          col.push_back(add(mul(t4, idx(2)), idx(n * 8)));
+          vector::StoreOp::create(b, loc, pair, partO, col,
+                                  /*nontemporal=*/false, llvm::Align(8));
+        }
+        Value ml =
+            vector::FromElementsOp::create(b, loc, VectorType::get({2}, f32),
+                                           ValueRange{loop.getResult(r), l});
+        SmallVector<Value> mlAt(at);
+        mlAt.push_back(idx(0));
+        vector::StoreOp::create(b, loc, ml, partML, mlAt,
+                                /*nontemporal=*/false, llvm::Align(8));
+        scf::YieldOp::create(b, loc);
+      });
+      continue;
+    }
     Value inv =
         select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, l,
                                      f32Const(0.0)),
@@ -683,6 +747,87 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   }
 }
 
+void GpuFlashBuilder::emitCombine(gpu::LaunchOp launch) {
+  // Element e of the result, [b, h, i, c] row-major.
+  Value e =
+      add(mul(launch.getBlockIds().x, idx(kThreads)), launch.getThreadIds().x);
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < 3; ++i)
+    sizes.push_back(memref::DimOp::create(b, loc, dout, i));
+  Value total = mul(mul(sizes[0], sizes[1]), mul(sizes[2], idx(dv)));
+  scf::IfOp::create(
+      b, loc, cmp(arith::CmpIPredicate::ult, e, total),
+      [&](OpBuilder &, Location) {
+        Value c = remu(e, idx(dv));
+        Value rest = divu(e, idx(dv));
+        Value i = remu(rest, sizes[2]);
+        rest = divu(rest, sizes[2]);
+        Value h = remu(rest, sizes[1]);
+        Value bi = divu(rest, sizes[1]);
+        auto load = [&](Value mem, Value s, Value last) -> Value {
+          return memref::LoadOp::create(b, loc, mem,
+                                        ValueRange{s, bi, h, i, last});
+        };
+        // The largest split max (base 2), 0 when every split is empty.
+        Value ninf = f32Const(-std::numeric_limits<float>::infinity());
+        auto maxLoop = scf::ForOp::create(
+            b, loc, idx(0), idx(splits), idx(1), ValueRange{ninf},
+            [&](OpBuilder &, Location, Value s, ValueRange acc) {
+              scf::YieldOp::create(
+                  b, loc, ValueRange{maxf(acc[0], load(partML, s, idx(0)))});
+            });
+        Value m = maxLoop.getResult(0);
+        Value mRef = select(
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, ninf),
+            f32Const(0.0), m);
+        auto sumLoop = scf::ForOp::create(
+            b, loc, idx(0), idx(splits), idx(1),
+            ValueRange{f32Const(0.0), f32Const(0.0)},
+            [&](OpBuilder &, Location, Value s, ValueRange acc) {
+              Value w = exp2(
+                  arith::SubFOp::create(b, loc, load(partML, s, idx(0)), mRef));
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{fma(load(partML, s, idx(1)), w, acc[0]),
+                             fma(load(partO, s, c), w, acc[1])});
+            });
+        Value l = sumLoop.getResult(0);
+        Value x =
+            select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, l,
+                                         f32Const(0.0)),
+                   arith::DivFOp::create(b, loc, sumLoop.getResult(1), l),
+                   f32Const(0.0));
+        Type outElt = op.getResult().getType().getElementType();
+        if (outElt != f32)
+          x = arith::TruncFOp::create(b, loc, outElt, x);
+        memref::StoreOp::create(b, loc, x, dout, ValueRange{bi, h, i, c});
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+/// Key splits for `op`: with static shapes whose row tiles would fill few
+/// multiprocessors (decoding: Sq small, Sk long), enough splits for about
+/// `kTargetBlocks` blocks, each with at least two key tiles.
+int64_t chooseKeySplits(SdpaOp op, int64_t keyTile, int64_t requested) {
+  if (requested > 0)
+    return requested;
+  constexpr int64_t kTargetBlocks = 256;
+  RankedTensorType q = op.getQuery().getType(), k = op.getKey().getType();
+  if (!q.hasStaticShape() || !k.hasStaticShape() || k.getDimSize(1) == 0)
+    return 1;
+  int64_t rows = q.getDimSize(1) / k.getDimSize(1) * q.getDimSize(2);
+  int64_t blocks = q.getDimSize(0) * k.getDimSize(1) *
+                   ((rows + kQueryTile - 1) / kQueryTile);
+  int64_t keyTiles = (k.getDimSize(2) + keyTile - 1) / keyTile;
+  if (blocks == 0 || blocks * 2 > kTargetBlocks)
+    return 1;
+  int64_t splits = std::max<int64_t>(
+      1, std::min((kTargetBlocks + blocks - 1) / blocks, keyTiles / 2));
+  // As many splits as the tiles fill: none is left empty.
+  int64_t tilesPerSplit = (keyTiles + splits - 1) / splits;
+  return (keyTiles + tilesPerSplit - 1) / tilesPerSplit;
+}
+
 /// Why `op` cannot run on the GPU kernel, or "".
 std::string getUnsupportedReason(SdpaOp op, int64_t keyTile) {
   Type elt = op.getQuery().getType().getElementType();
@@ -707,9 +852,10 @@ struct AttnGpuFlashPass : attn::impl::AttnGpuFlashPassBase<AttnGpuFlashPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (keyBlock < 16 || keyBlock % 16) {
+    if (keyBlock < 16 || keyBlock % 16 || keySplits < 0 || keySplits > 1024) {
       getOperation()->emitError()
-          << "attn-gpu-flash: key-block must be a positive multiple of 16";
+          << "attn-gpu-flash: key-block must be a positive multiple of 16 and "
+             "key-splits in [0, 1024]";
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;
@@ -723,7 +869,9 @@ struct AttnGpuFlashPass : attn::impl::AttnGpuFlashPassBase<AttnGpuFlashPass> {
         return signalPassFailure();
       }
       OpBuilder b(op);
-      Value result = GpuFlashBuilder(b, op.getLoc(), op, keyBlock).build();
+      Value result = GpuFlashBuilder(b, op.getLoc(), op, keyBlock,
+                                     chooseKeySplits(op, keyBlock, keySplits))
+                         .build();
       op.getResult().replaceAllUsesWith(result);
       op.erase();
     }

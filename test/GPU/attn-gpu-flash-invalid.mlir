@@ -2,7 +2,8 @@
 // RUN: not attn-opt %s --attn-gpu-flash="key-block=24" 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: not attn-opt %s --attn-gpu-flash="key-block=256" -split-input-file 2>&1 | FileCheck %s --check-prefix=SMEM
 
-// BLOCK: error: attn-gpu-flash: key-block must be a positive multiple of 16
+// RUN: not attn-opt %s --attn-gpu-flash="key-splits=-2" 2>&1 | FileCheck %s --check-prefix=BLOCK
+// BLOCK: error: attn-gpu-flash: key-block must be a positive multiple of 16 and key-splits in [0, 1024]
 // SMEM: error: 'attn.sdpa' op cannot be lowered to a GPU kernel: key-block 256 needs 295936 bytes of shared memory, more than 98304
 
 func.func @f32(%q: tensor<1x1x8x64xf32>) -> tensor<1x1x8x64xf32> {

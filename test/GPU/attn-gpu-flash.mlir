@@ -1,4 +1,5 @@
-// RUN: attn-opt %s --attn-gpu-flash="key-block=16" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --attn-gpu-flash="key-block=16 key-splits=1" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --attn-gpu-flash="key-block=16" -split-input-file | FileCheck %s --check-prefix=SPLIT
 // RUN: attn-opt %s --attn-gpu-flash -split-input-file | FileCheck %s --check-prefix=DEFAULT
 
 // The host side: operands copied to device buffers that buffer deallocation
@@ -141,3 +142,41 @@ func.func @f32_result_float_mask(%q: tensor<2x4x77x64xf16>, %k: tensor<2x4x131x6
 // DEFAULT-LABEL: func.func @f32_result_float_mask(
 // D = 64: 2 * (64 * 72 + 2 * 2 * 64 * 72) bytes.
 // DEFAULT:         arith.constant 46080 : i32
+
+// -----
+
+// Decoding: 1 x 2 kv heads x 1 row tile would leave the GPU idle, so each
+// tile's 63 key tiles of 16 are split across 21 blocks (grid z, 3 tiles
+// each); they write their unnormalized O and (max, sum) to scratch buffers,
+// and a second kernel combines them by log-sum-exp. key-splits=1 keeps one
+// kernel.
+// CHECK-LABEL: func.func @decode(
+// CHECK:         gpu.launch
+// CHECK-NOT:     gpu.launch
+// SPLIT-LABEL: func.func @decode(
+// SPLIT-DAG:     %[[O:.+]] = gpu.alloc () {bufferization.manual_deallocation} : memref<21x1x8x1x64xf32>
+// SPLIT-DAG:     %[[ML:.+]] = gpu.alloc () {bufferization.manual_deallocation} : memref<21x1x8x1x2xf32>
+// SPLIT-DAG:     %[[C21:.+]] = arith.constant 21 : index
+// SPLIT:         gpu.launch blocks(%{{.+}}, %{{.+}}, %[[Z:.+]]) in (%{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %[[C21]])
+// The split's share of the key tiles.
+// SPLIT:           arith.muli %[[Z]], %{{.+}} : index
+// SPLIT:           scf.for
+// SPLIT:           vector.store %{{.+}}, %[[O]][%[[Z]], {{.*}}] {alignment = 8 : i64} : memref<21x1x8x1x64xf32>, vector<2xf32>
+// SPLIT:           vector.store %{{.+}}, %[[ML]][%[[Z]], {{.*}}] {alignment = 8 : i64} : memref<21x1x8x1x2xf32>, vector<2xf32>
+// SPLIT:         gpu.launch
+// SPLIT:           scf.for {{.*}} iter_args(%{{.+}} = %{{.+}}) -> (f32)
+// SPLIT:             memref.load %[[ML]]
+// SPLIT:             arith.maximumf
+// SPLIT:           scf.for {{.*}} -> (f32, f32)
+// SPLIT:             llvm.inline_asm "ex2.approx.ftz.f32 $0, $1;"
+// SPLIT:             memref.load %[[O]]
+// SPLIT:           arith.divf
+// SPLIT:           arith.truncf %{{.+}} : f32 to f16
+// SPLIT:           memref.store
+// SPLIT:         gpu.dealloc %[[O]]
+func.func @decode(%q: tensor<1x8x1x64xf16>, %k: tensor<1x2x1000x64xf16>, %v: tensor<1x2x1000x64xf16>) -> tensor<1x8x1x64xf16> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x8x1x64xf16>, tensor<1x2x1000x64xf16>, tensor<1x2x1000x64xf16>) -> tensor<1x8x1x64xf16>
+  return %o : tensor<1x8x1x64xf16>
+}
+
+// DEFAULT-LABEL: func.func @decode(

@@ -2,6 +2,16 @@
 // RUN: not attn-opt %s --attn-gpu-pipeline="chip=sm_70" 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not attn-opt %s --attn-gpu-pipeline="format=elf" 2>&1 | FileCheck %s --check-prefix=FORMAT
 
+// RUN: attn-opt %S/Inputs/f16_decode.mlir --attn-gpu-pipeline | FileCheck %s --check-prefix=DECODE
+
+// Decoding with key splits: the attention kernel on 8 x 32 blocks, then the
+// combine kernel, each its own gpu.binary.
+// DECODE-LABEL: llvm.func @decode(
+// DECODE:         gpu.launch_func <%{{.+}} : !llvm.ptr> @decode_kernel::@decode_kernel
+// DECODE:         gpu.launch_func <%{{.+}} : !llvm.ptr> @decode_kernel_0::@decode_kernel
+// DECODE:       gpu.binary @decode_kernel  [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">, {{.*}}mma.sync.aligned
+// DECODE:       gpu.binary @decode_kernel_0  [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">, {{.*}}ex2.approx.ftz.f32
+
 // CHIP: error: attn-gpu-pipeline: unsupported chip 'sm_70' (expected sm_80, sm_86, sm_87, sm_89, sm_90 or sm_90a)
 // FORMAT: error: attn-gpu-pipeline: unknown format 'elf' (expected isa, bin or fatbin)
 

@@ -8,6 +8,10 @@
 # RUN: %python %s --pipeline=key-block=16
 # RUN: %python %s --pipeline=key-block=32
 # RUN: %python %s --pipeline=key-block=64
+# Every row tile's keys split across 3 blocks and combined by a second
+# kernel (automatic for the static decode-like cases above; forced here,
+# empty splits included).
+# RUN: %python %s --pipeline="key-block=16 key-splits=3"
 
 import subprocess
 

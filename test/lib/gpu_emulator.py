@@ -473,6 +473,13 @@ class Emulator:
         return np.where(self.active, v, 0) if v.dtype == np.bool_ else \
             np.where(self.active, v.astype(np.float32), 0)
 
+    def op_memref_store(self, op, a, rt, env):
+        val, mem, idx = self.lanes(a[0]), a[1], [self.lanes(i) for i in a[2:]]
+        for t in np.nonzero(self.active)[0]:
+            i = tuple(int(x[t]) for x in idx)
+            assert all(0 <= i[k] < mem.shape[k] for k in range(len(i)))
+            mem[i] = val[t]
+
     def op_vector_store(self, op, a, rt, env):
         val, mem, idx = self.lanes(a[0]), a[1], [self.lanes(i) for i in a[2:]]
         n = val.shape[-1]

@@ -237,6 +237,8 @@ static int compileForGpu(ModuleOp module, StringRef name) {
                 pipelineName.getValue() + " is for the host");
   GpuPipelineOptions options;
   options.chip = target.getValue();
+  // One kernel a launch: no key splits, whose combine is a second kernel.
+  options.keySplits = 1;
   bool cubin = StringRef(outputFile).ends_with(".cubin");
   if (cubin) {
     std::string ptxas = ptxasPath;

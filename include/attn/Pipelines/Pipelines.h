@@ -83,6 +83,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       *this, "key-block",
       llvm::cl::desc("Keys per shared-memory tile (a multiple of 16)"),
       llvm::cl::init(64)};
+  PassOptions::Option<int64_t> keySplits{
+      *this, "key-splits",
+      llvm::cl::desc("Blocks sharing a row tile's keys, combined by a second "
+                     "kernel (0: automatic for decoding; 1: never)"),
+      llvm::cl::init(0)};
 };
 
 /// Options of `--attn-reference-pipeline` (none yet; kept for symmetry with

@@ -202,10 +202,19 @@ def AttnGpuFlashPass : Pass<"attn-gpu-flash"> {
     kv head share a block's rows (and every K/V tile it loads); a block's
     key range covers all its queries. Rows beyond the last and keys beyond
     `Sk` are zero-filled by the copies and never stored or kept.
+
+    When few row tiles would leave most multiprocessors idle (decoding),
+    each tile's keys are split across blocks (grid z) that write their
+    unnormalized O, row max and row sum; a second kernel combines them by
+    log-sum-exp, as the CPU kernel's key splits do.
   }];
   let options = [
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
            "Keys per shared-memory tile (a multiple of 16)">,
+    Option<"keySplits", "key-splits", "int64_t", /*default=*/"0",
+           "Split each row tile's keys across this many blocks, combined by "
+           "a second kernel (0: automatic, for static shapes with few row "
+           "tiles, as in decoding; 1: never)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

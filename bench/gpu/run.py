@@ -16,6 +16,11 @@ f16 and bf16):
 Both get the same inputs, and attn-mlir's output is compared with torch's
 before anything is timed. TFLOP/s count 4*B*H*S*S*D FLOPs, halved under
 causal (the FlashAttention convention).
+
+With --decode, it also times one grouped-query decoding step (B=1, H=32,
+Hkv=8, Sq=1, Sk in {4096, 32768}, D=128), where attn-mlir splits the keys
+across blocks, against torch's SDPA with enable_gqa=True (whichever backend
+torch picks), in GB/s of K and V read.
 """
 
 import argparse
@@ -58,10 +63,13 @@ def torch_flash(torch, q, k, v, causal, runs):
     return float(np.median(times)), out
 
 
-def attn_mlir(attn_run, tmp, arrays, dtype, b, h, s, d, causal, runs):
+def attn_mlir(attn_run, tmp, arrays, dtype, b, h, s, d, causal, runs,
+              hkv=None, sq=None):
     """Median kernel ms of attn-run --device=cuda and its output."""
-    t = tensor_type((b, h, s, d), dtype)
-    ir = sdpa_ir(t, t, t, t, causal=causal)
+    hkv, sq = hkv or h, sq or s
+    qt = tensor_type((b, h, sq, d), dtype)
+    kt = tensor_type((b, hkv, s, d), dtype)
+    ir = sdpa_ir(qt, kt, kt, qt, causal=causal)
     src = os.path.join(tmp, "sdpa.mlir")
     with open(src, "w") as f:
         f.write(ir)
@@ -86,6 +94,8 @@ def main():
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", help="also write the rows to this file")
+    p.add_argument("--decode", action="store_true",
+                   help="also time grouped-query decoding steps")
     args = p.parse_args()
 
     try:
@@ -148,10 +158,61 @@ def main():
                                          attn_mlir_tflops=a_tf,
                                          torch_tflops=t_tf, rel_err=rel,
                                          ok=ok))
+    if args.decode:
+        decode_rows(torch, dev, args, dtypes, rng, rows)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(gpu=torch.cuda.get_device_name(),
                            torch=torch.__version__, rows=rows), f, indent=1)
+
+
+def decode_rows(torch, dev, args, dtypes, rng, rows):
+    """One decoding step of grouped-query attention: bandwidth-bound, so
+    reported in GB/s of K and V read."""
+    F = torch.nn.functional
+    b, h, hkv, d = 1, 32, 8, 128
+    print(f"\ndecode B={b} H={h} Hkv={hkv} Sq=1 D={d}, GB/s of K and V")
+    print(f"{'dtype':5} {'Sk':>6} {'attn-mlir':>10} {'torch':>8} {'ratio':>6} "
+          f"{'rel_err':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for dtype in dtypes:
+            tdtype = torch.float16 if dtype == "f16" else torch.bfloat16
+            for sk in (4096, 32768):
+                x = [rng.standard_normal(shape).astype(np.float32)
+                     for shape in ((b, h, 1, d), (b, hkv, sk, d),
+                                   (b, hkv, sk, d))]
+                arrays = [encode(a, dtype) for a in x]
+                q, k, v = [torch.from_numpy(decode(a, dtype)).to(dev, tdtype)
+                           for a in arrays]
+                out = F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+                times = []
+                for i in range(args.runs + 3):
+                    start = torch.cuda.Event(enable_timing=True)
+                    end = torch.cuda.Event(enable_timing=True)
+                    start.record()
+                    F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+                    end.record()
+                    end.synchronize()
+                    if i >= 3:
+                        times.append(start.elapsed_time(end))
+                t_ms = float(np.median(times))
+                a_ms, _, a_out = attn_mlir(args.attn_run, tmp, arrays, dtype,
+                                           b, h, sk, d, False, args.runs,
+                                           hkv=hkv, sq=1)
+                want = out.float().cpu().numpy().astype(np.float64)
+                got = decode(a_out, dtype)
+                rel = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+                gbytes = 2 * b * hkv * sk * d * 2 / 1e9
+                ok = rel < 2e-2
+                a_gbs = gbytes / (a_ms * 1e-3)
+                t_gbs = gbytes / (t_ms * 1e-3)
+                print(f"{dtype:5} {sk:6} {a_gbs if ok else float('nan'):10.1f} "
+                      f"{t_gbs:8.1f} "
+                      f"{(a_gbs / t_gbs) if ok else float('nan'):6.2f} "
+                      f"{rel:8.1e}{'' if ok else '  WRONG'}")
+                rows.append(dict(dtype=dtype, decode=True, Sk=sk,
+                                 attn_mlir_ms=a_ms, torch_ms=t_ms,
+                                 rel_err=rel, ok=ok))
 
 
 if __name__ == "__main__":

@@ -495,9 +495,12 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
 
   // The keys any query of the tile keeps (causal/window skipping): its
   // queries are exact within one head, all of them when it spans two.
-  auto [iMin, iMax] = flash::getQueryRange(
+  // (Plain values, not structured bindings: the loop body captures them.)
+  Value iMin, iMax, kStart, kEnd;
+  std::tie(iMin, iMax) = flash::getQueryRange(
       *this, q0, minIdx(idx(kQueryTile), sub(rows, q0)), sq);
-  auto [kStart, kEnd] = flash::getKeyRange(*this, op, iMin, iMax, offset, sk);
+  std::tie(kStart, kEnd) =
+      flash::getKeyRange(*this, op, iMin, iMax, offset, sk);
   Value nTiles = divu(add(sub(kEnd, kStart), idx(keyTile - 1)), idx(keyTile));
   // With key splits, this block takes a share of whole tiles.
   Value split = launch.getBlockIds().z;

@@ -67,12 +67,12 @@ def _tensor_type(shape, elt):
     return "tensor<" + "x".join(str(d) for d in shape) + "x" + elt + ">"
 
 
-def _compiled(ir):
+def _compiled(ir, pipeline="cpu"):
     """Compiles `ir` once; later calls with the same text reuse it."""
     with _cache_lock:
-        fn = _cache.get(ir)
+        fn = _cache.get((ir, pipeline))
         if fn is None:
-            fn = _cache[ir] = compile(ir)
+            fn = _cache[(ir, pipeline)] = compile(ir, pipeline)
     return fn
 
 
@@ -119,12 +119,15 @@ def _mask_arg(mask):
 
 
 def sdpa(q, k, v, mask=None, causal=False, scale=None, window=None,
-         softcap=None):
+         softcap=None, device="cpu"):
     """softmax(q k^T * scale + mask) v over [batch, heads, seq, head_dim]
     arrays, as attn.sdpa: bottom-right causal, GQA from the head counts
     (k and v may have fewer heads than q), `mask` boolean (True keeps) or
     additive and broadcast from the right, `window` = (left, right),
-    `softcap` > 0. float32, float16, or uint16 holding bf16."""
+    `softcap` > 0. float32, float16, or uint16 holding bf16. `device="cuda"`
+    runs it on an NVIDIA GPU (float16 or bf16)."""
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     q, k, v = (np.ascontiguousarray(x) for x in (q, k, v))
     elt = _float_type("q", q)
     if k.dtype != q.dtype or v.dtype != q.dtype:
@@ -140,7 +143,8 @@ def sdpa(q, k, v, mask=None, causal=False, scale=None, window=None,
     op = (f"%o = attn.sdpa {operands}"
           f"{_attrs(causal, scale, window, softcap)} : "
           f"({', '.join(types)}) -> {result}")
-    return _compiled(_function("sdpa", types, result, [op]))(*args)
+    pipeline = "gpu" if device == "cuda" else "cpu"
+    return _compiled(_function("sdpa", types, result, [op]), pipeline)(*args)
 
 
 def mha(x, wq, wk, wv, wo, bq=None, bk=None, bv=None, bo=None, *,

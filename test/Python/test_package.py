@@ -208,3 +208,9 @@ def test_torch_attention_from_module_layers():
         assert torch.allclose(f(tgt, kv=memory), m(tgt, memory, memory),
                               atol=1e-5)
         assert torch.allclose(f(tgt), m(tgt, tgt, tgt), atol=1e-5)
+
+
+def test_sdpa_device_is_checked():
+    q = np.zeros((1, 1, 4, 16), np.float32)
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda'"):
+        attn_mlir.sdpa(q, q, q, device="gpu0")

@@ -454,7 +454,12 @@ void GpuFlashBuilder::emitKernel(gpu::LaunchOp launch) {
   kvHead = remu(bh, kvHeads);
   group = divu(heads, kvHeads);
   rows = mul(group, sq);
-  Value q0 = mul(launch.getBlockIds().x, idx(kQueryTile));
+  // Under causal masking the last tiles see the most keys: they start first,
+  // so that the grid does not end on a few long blocks.
+  Value tile = launch.getBlockIds().x;
+  if (op.getCausal())
+    tile = sub(sub(launch.getGridSize().x, idx(1)), tile);
+  Value q0 = mul(tile, idx(kQueryTile));
 
   Value inRange = arith::AndIOp::create(
       b, loc, cmp(arith::CmpIPredicate::ult, bh, mul(batch, kvHeads)),

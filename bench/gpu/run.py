@@ -43,24 +43,31 @@ def flops(b, h, s, d, causal):
     return f / 2 if causal else f
 
 
+def time_cuda(torch, fn, runs):
+    """Median ms of `fn()` by CUDA events after 3 warm-up calls, and the
+    output of its first call."""
+    out = fn()
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return float(np.median(times)), out
+
+
 def torch_flash(torch, q, k, v, causal, runs):
     """Median ms of torch's flash SDPA and its output."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
     F = torch.nn.functional
     with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
-        out = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-        for _ in range(3):
-            F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-        times = []
-        for _ in range(runs):
-            start = torch.cuda.Event(enable_timing=True)
-            end = torch.cuda.Event(enable_timing=True)
-            start.record()
-            F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-            end.record()
-            end.synchronize()
-            times.append(start.elapsed_time(end))
-    return float(np.median(times)), out
+        return time_cuda(torch, lambda: F.scaled_dot_product_attention(
+            q, k, v, is_causal=causal), runs)
 
 
 def attn_mlir(attn_run, tmp, arrays, dtype, b, h, s, d, causal, runs,
@@ -184,18 +191,9 @@ def decode_rows(torch, dev, args, dtypes, rng, rows):
                 arrays = [encode(a, dtype) for a in x]
                 q, k, v = [torch.from_numpy(decode(a, dtype)).to(dev, tdtype)
                            for a in arrays]
-                out = F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
-                times = []
-                for i in range(args.runs + 3):
-                    start = torch.cuda.Event(enable_timing=True)
-                    end = torch.cuda.Event(enable_timing=True)
-                    start.record()
-                    F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
-                    end.record()
-                    end.synchronize()
-                    if i >= 3:
-                        times.append(start.elapsed_time(end))
-                t_ms = float(np.median(times))
+                t_ms, out = time_cuda(
+                    torch, lambda: F.scaled_dot_product_attention(
+                        q, k, v, enable_gqa=True), args.runs)
                 a_ms, _, a_out = attn_mlir(args.attn_run, tmp, arrays, dtype,
                                            b, h, sk, d, False, args.runs,
                                            hkv=hkv, sq=1)

@@ -70,6 +70,19 @@ static void buildBufferization(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
 }
 
+/// Math, memrefs and loops to the LLVM dialect: LLVM intrinsics where they
+/// exist (fma, exp, ...), libm for the rest (tanh has no LLVM lowering).
+static void buildMathMemRefAndLoopsToLLVM(OpPassManager &pm) {
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Before scf-to-cf: memref.alloca_scope must still hold a single block
+  // when it is lowered to stacksave/stackrestore.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+}
+
 void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
                                     unsigned threads) {
   buildBufferization(pm);
@@ -87,16 +100,7 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
     pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
     pm.addPass(createAttnApproximateMathPass());
   }
-  // LLVM intrinsics where they exist (fma, exp, ...), libm for the rest
-  // (tanh has no LLVM lowering).
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  // Before scf-to-cf: memref.alloca_scope must still hold a single block
-  // when it is lowered to stacksave/stackrestore.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass());
+  buildMathMemRefAndLoopsToLLVM(pm);
   // Masks, transfers and the like need the full vector lowering.
   if (parallel)
     pm.addPass(createConvertVectorToLLVMPass());
@@ -136,19 +140,37 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   buildLoopsToLLVMPipeline(pm, /*parallel=*/true, options.threads);
 }
 
-/// The PTX ISA version of `chip`: 8.0 (CUDA 12.0) covers sm_80 to sm_90a.
-static bool isSupportedChip(StringRef chip) {
-  return llvm::is_contained(ArrayRef<StringRef>{"sm_80", "sm_86", "sm_87",
-                                                "sm_89", "sm_90", "sm_90a"},
-                            chip);
+/// The chips --attn-gpu-pipeline compiles for, oldest first: PTX ISA 8.0
+/// (CUDA 12.0) covers them all.
+static constexpr StringLiteral kGpuChips[] = {"sm_80", "sm_86", "sm_87",
+                                              "sm_89", "sm_90", "sm_90a"};
+
+/// The compute capability of `sm_XY[a]` (XY), 0 if it is not one.
+static unsigned getCapability(StringRef chip) {
+  unsigned capability = 0;
+  chip.consume_back("a");
+  if (!chip.consume_front("sm_") || chip.getAsInteger(10, capability))
+    return 0;
+  return capability;
+}
+
+std::string attn::getGpuPipelineChip(StringRef deviceChip) {
+  unsigned capability = getCapability(deviceChip);
+  StringRef best = kGpuChips[0];
+  for (StringRef chip : kGpuChips)
+    if (!chip.ends_with("a") && getCapability(chip) <= capability)
+      best = chip;
+  return best.str();
 }
 
 LogicalResult attn::buildGpuPipeline(OpPassManager &pm,
                                      const GpuPipelineOptions &options,
                                      llvm::raw_ostream &errorStream) {
-  if (!isSupportedChip(options.chip)) {
+  if (!llvm::is_contained(kGpuChips, options.chip)) {
+    ArrayRef<StringLiteral> chips(kGpuChips);
     errorStream << "attn-gpu-pipeline: unsupported chip '" << options.chip
-                << "' (expected sm_80, sm_86, sm_87, sm_89, sm_90 or sm_90a)";
+                << "' (expected " << llvm::join(chips.drop_back(), ", ")
+                << " or " << chips.back() << ")";
     return failure();
   }
   if (options.format != "isa" && options.format != "bin" &&
@@ -190,12 +212,7 @@ LogicalResult attn::buildGpuPipeline(OpPassManager &pm,
   kernelPm.addPass(createReconcileUnrealizedCastsPass());
 
   // The host: loops and memrefs to LLVM, gpu ops to runtime calls.
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createSCFToControlFlowPass());
+  buildMathMemRefAndLoopsToLLVM(pm);
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binaryOptions;

@@ -408,20 +408,6 @@ attn::lowerToLLVM(ModuleOp module, StringRef entryName,
   return lowered;
 }
 
-/// The chip the gpu pipeline compiles for on a device `sm_XY`: its own, or
-/// the newest older one the pipeline knows (the driver JIT-compiles PTX for
-/// newer GPUs, e.g. sm_100 and sm_120 run sm_90 PTX).
-static std::string getGpuTarget(StringRef deviceChip) {
-  unsigned capability = 0;
-  if (deviceChip.consume_front("sm_") &&
-      deviceChip.getAsInteger(10, capability))
-    capability = 0;
-  for (unsigned known : {90u, 89u, 87u, 86u})
-    if (capability >= known)
-      return "sm_" + std::to_string(known);
-  return "sm_80";
-}
-
 Expected<std::unique_ptr<Executor>>
 Executor::create(ModuleOp module, StringRef entryName,
                  const ExecutorOptions &options) {
@@ -452,7 +438,7 @@ Executor::create(ModuleOp module, StringRef entryName,
     if (llvm::Error err = cuda::initialize())
       return err;
     if (resolved.chip.empty())
-      resolved.chip = getGpuTarget(cuda::getChip());
+      resolved.chip = getGpuPipelineChip(cuda::getChip());
   }
   exec->entryName = entryOrErr->getSymName().str();
   exec->inputs = getInputSignature(*entryOrErr);

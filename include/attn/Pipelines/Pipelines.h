@@ -124,6 +124,11 @@ LogicalResult buildGpuPipeline(OpPassManager &pm,
                                const GpuPipelineOptions &options,
                                llvm::raw_ostream &errorStream = llvm::errs());
 
+/// The `chip` to compile for on a device `sm_XY`: its own when the gpu
+/// pipeline knows it, else the newest older one it knows (the driver
+/// compiles PTX forward, e.g. sm_90 PTX on sm_100 and sm_120).
+std::string getGpuPipelineChip(llvm::StringRef deviceChip);
+
 /// Registers `--attn-cpu-pipeline`, `--attn-gpu-pipeline` and
 /// `--attn-reference-pipeline`.
 void registerAttnPipelines();

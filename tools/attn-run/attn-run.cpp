@@ -392,8 +392,9 @@ static int run(int argc, char **argv) {
   ExecutorOptions options;
   options.pipeline = pipeline;
   options.threads = numThreads;
-  // The reference lowering has no parallel loops.
-  unsigned reportedThreads = pipeline == "reference" ? 1 : numThreads;
+  // The reference lowering has no parallel loops, nor has the GPU
+  // pipeline's host code.
+  unsigned reportedThreads = pipeline == "reference" || gpu ? 1 : numThreads;
   auto exec = Executor::create(*module, name, options);
   if (!exec)
     return reportError(llvm::toString(exec.takeError()));
@@ -466,10 +467,9 @@ static int run(int argc, char **argv) {
     llvm::json::Object obj;
     obj["entry"] = name;
     obj["pipeline"] = pipeline;
+    obj["threads"] = static_cast<int64_t>(reportedThreads);
     if (gpu)
       obj["device"] = deviceName;
-    else
-      obj["threads"] = static_cast<int64_t>(reportedThreads);
     llvm::json::Array outs;
     for (HostTensor &out : *outputs) {
       llvm::json::Array shape;

@@ -147,6 +147,10 @@ private:
     d = qType.getDimSize(3);
     dv = op.getValue().getType().getDimSize(3);
     dvPad = llvm::divideCeil(dv, w) * w;
+    std::optional<int64_t> rowsPerKvHead = flash::getStaticRowsPerKvHead(op);
+    if (qv == 1 && llvm::isPowerOf2_64(w) && rowsPerKvHead &&
+        *rowsPerKvHead > 0 && *rowsPerKvHead <= w / 2)
+      dotRows = llvm::PowerOf2Ceil(*rowsPerKvHead);
   }
 
 public:
@@ -199,12 +203,16 @@ private:
   }
 
   void packQueries(Value qt);
+  void packQueryRows(Value qRows);
+  Value sumEachVector(ArrayRef<Value> acc);
+  SmallVector<int64_t> getSumLanes() const;
+  void computeDotScores(Value p, Value j0, Value nk);
   void widenBlock(Value src, Value dst, Value j0, Value nk, int64_t width);
   void computeScores(Value p, Value j0, Value nk);
   void maskScores(Value p, Value j0, Value nk);
-  SmallVector<Value> onlineSoftmax(Value p, Value o, Value alphaBuf, Value nk,
+  SmallVector<Value> onlineSoftmax(Value p, Value alphaBuf, Value nk,
                                    ValueRange m, ValueRange l);
-  void accumulateOutput(Value p, Value o, Value j0, Value nk);
+  void accumulateOutput(Value p, Value o, Value alphaBuf, Value j0, Value nk);
   void writeOutput(Value o, ValueRange l, Value lBuf);
   void setBlock(ValueRange ivs);
   void emitTask(ValueRange ivs);
@@ -212,9 +220,13 @@ private:
 
   int64_t w, qv, bq, bk, keyTile, splits;
   int64_t d, dv, dvPad;
+  /// Decoding: rows per block (a power of two, at most W/2) when scores are
+  /// dot products along D instead of queries in the lanes, which would leave
+  /// most lanes of every S^T FMA empty; 0 otherwise.
+  int64_t dotRows = 0;
 
   // Per-task values.
-  Value qtBuf, q0, nq;
+  Value qtBuf, qRowsBuf, q0, nq;
   // The smallest and largest query index among the block's rows.
   Value iMin, iMax;
   Value blockIdx;
@@ -293,6 +305,8 @@ void FlashKernelBuilder::widenBlock(Value src, Value dst, Value j0, Value nk,
 /// P[r][:] = K[j0 + r] . Qt for r < nk, in tiles of keyTile keys. Rows of
 /// the last tile past nk read a clamped key and are ignored later.
 void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
+  if (dotRows)
+    return computeDotScores(p, j0, nk);
   Value lastKey = sub(sk, idx(1));
   scf::ForOp::create(
       b, loc, idx(0), nk, idx(keyTile), ValueRange{},
@@ -336,6 +350,141 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
               vector::StoreOp::create(
                   b, loc, loop.getResult(r * vecs + c), p,
                   ValueRange{add(jj, idx(r)), idx((c0 + c) * w)});
+        }
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+/// Qr[r][:] = scale log2(e) q[b, h, i, :] for the block's row r = (h, i),
+/// zero for rows past the last and past D: the rows of the dot-product
+/// scores.
+void FlashKernelBuilder::packQueryRows(Value qRows) {
+  Value scale = splat(op.getEffectiveScale() * flash::kLog2e);
+  Value zero = splat(0.0);
+  Value lastRow = sub(rows, idx(1));
+  for (int64_t r = 0; r < dotRows; ++r) {
+    Value valid = cmp(arith::CmpIPredicate::slt, idx(r), nq);
+    auto [hv, qi] = rowToHeadQuery(minIdx(add(q0, idx(r)), lastRow));
+    Value h = hv, query = qi;
+    auto copy = [&](Value e, Value tail) {
+      Value x = loadVector(qm, {bIdx, h, query, e}, tail);
+      x = arith::MulFOp::create(b, loc, x, scale);
+      x = arith::SelectOp::create(b, loc, valid, x, zero);
+      vector::StoreOp::create(b, loc, x, qRows, ValueRange{idx(r), e});
+    };
+    scf::ForOp::create(b, loc, idx(0), idx(d / w * w), idx(w), ValueRange{},
+                       [&](OpBuilder &, Location, Value e, ValueRange) {
+                         copy(e, Value());
+                         scf::YieldOp::create(b, loc);
+                       });
+    if (d % w)
+      copy(idx(d / w * w), idx(d % w));
+  }
+}
+
+/// The accumulator each lane of sumEachVector's result sums, for W
+/// accumulators: the tree below fixes this order.
+SmallVector<int64_t> FlashKernelBuilder::getSumLanes() const {
+  SmallVector<SmallVector<int64_t>> ids;
+  for (int64_t i = 0; i < w; ++i)
+    ids.push_back({i});
+  while (ids.size() > 1) {
+    SmallVector<SmallVector<int64_t>> next;
+    for (size_t i = 0; i < ids.size(); i += 2) {
+      SmallVector<int64_t> merged;
+      for (auto [x, y] : llvm::zip_equal(ids[i], ids[i + 1]))
+        merged.append({x, y});
+      next.push_back(std::move(merged));
+    }
+    ids = std::move(next);
+  }
+  return ids.front();
+}
+
+/// Lane l of the result is the sum of the lanes of acc[getSumLanes()[l]]:
+/// a transposing reduction of W accumulators in log2(W) levels, each halving
+/// the vectors with two shuffles and one add per pair, instead of W
+/// horizontal reductions.
+Value FlashKernelBuilder::sumEachVector(ArrayRef<Value> acc) {
+  assert(static_cast<int64_t>(acc.size()) == w && "one accumulator per lane");
+  SmallVector<Value> vecs(acc.begin(), acc.end());
+  // Each vector holds w / len segments of len lanes; a segment sums to one
+  // accumulator. A level folds each segment in half and interleaves the
+  // folded segments of a pair of vectors.
+  for (int64_t len = w; vecs.size() > 1; len /= 2) {
+    int64_t half = len / 2;
+    SmallVector<int64_t> lo, hi;
+    for (int64_t seg = 0; seg < w / len; ++seg)
+      for (int64_t src = 0; src < 2; ++src)
+        for (int64_t l = 0; l < half; ++l) {
+          lo.push_back(src * w + seg * len + l);
+          hi.push_back(src * w + seg * len + half + l);
+        }
+    SmallVector<Value> next;
+    for (size_t i = 0; i < vecs.size(); i += 2) {
+      Value a = vector::ShuffleOp::create(b, loc, vecs[i], vecs[i + 1], lo);
+      Value c = vector::ShuffleOp::create(b, loc, vecs[i], vecs[i + 1], hi);
+      next.push_back(arith::AddFOp::create(b, loc, a, c));
+    }
+    vecs = std::move(next);
+  }
+  return vecs.front();
+}
+
+/// Decoding scores: P[r][i] = K[j0 + r] . Qr[i] for the block's dotRows rows,
+/// W / dotRows keys at a time. Each (key, row) pair accumulates products of
+/// whole vectors along D (K read in place, rows of K contiguous), and one
+/// transposing reduction turns the W accumulators into one vector of scores.
+/// Lanes of P past dotRows are left as they are (zero, or a previous
+/// block's finite values): they belong to no row.
+void FlashKernelBuilder::computeDotScores(Value p, Value j0, Value nk) {
+  int64_t keys = w / dotRows;
+  SmallVector<int64_t> lanes = getSumLanes();
+  // Accumulator slot lanes[l] holds the pair of lane l: key l / dotRows,
+  // row l % dotRows.
+  SmallVector<int64_t> keyOf(w), rowOf(w);
+  for (int64_t l = 0; l < w; ++l) {
+    keyOf[lanes[l]] = l / dotRows;
+    rowOf[lanes[l]] = l % dotRows;
+  }
+  Value lastKey = sub(sk, idx(1));
+  int64_t fullChunks = d / w;
+  scf::ForOp::create(
+      b, loc, idx(0), nk, idx(keys), ValueRange{},
+      [&](OpBuilder &, Location, Value jj, ValueRange) {
+        SmallVector<Value> keyIdx;
+        for (int64_t k = 0; k < keys; ++k)
+          keyIdx.push_back(minIdx(add(add(j0, jj), idx(k)), lastKey));
+        // acc[slot] += K[key] chunk * Qr[row] chunk.
+        auto step = [&](Value e, Value valid, ValueRange acc) {
+          SmallVector<Value> kVec, qVec;
+          for (int64_t k = 0; k < keys; ++k)
+            kVec.push_back(loadVector(km, {bIdx, kvHead, keyIdx[k], e}, valid));
+          for (int64_t r = 0; r < dotRows; ++r)
+            qVec.push_back(vector::LoadOp::create(b, loc, vecType, qRowsBuf,
+                                                  ValueRange{idx(r), e}));
+          SmallVector<Value> next;
+          for (int64_t slot = 0; slot < w; ++slot)
+            next.push_back(vector::FMAOp::create(b, loc, kVec[keyOf[slot]],
+                                                 qVec[rowOf[slot]], acc[slot]));
+          return next;
+        };
+        SmallVector<Value> init(w, splat(0.0));
+        auto loop = scf::ForOp::create(
+            b, loc, idx(0), idx(fullChunks * w), idx(w), init,
+            [&](OpBuilder &, Location, Value e, ValueRange acc) {
+              scf::YieldOp::create(b, loc, step(e, Value(), acc));
+            });
+        SmallVector<Value> acc(loop.getResults());
+        if (d % w)
+          acc = step(idx(fullChunks * w), idx(d % w), acc);
+        Value sums = sumEachVector(acc);
+        for (int64_t k = 0; k < keys; ++k) {
+          Value scores = vector::ExtractStridedSliceOp::create(
+              b, loc, sums, ArrayRef<int64_t>{k * dotRows},
+              ArrayRef<int64_t>{dotRows}, ArrayRef<int64_t>{1});
+          vector::StoreOp::create(b, loc, scores, p,
+                                  ValueRange{add(jj, idx(k)), idx(0)});
         }
         scf::YieldOp::create(b, loc);
       });
@@ -488,11 +637,11 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
 }
 
 /// Updates the running max and sum with P[0:nk], turns P into
-/// probabilities relative to the new max and rescales O. Returns the new
-/// (m..., l...) vectors.
-SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
-                                                     Value alphaBuf, Value nk,
-                                                     ValueRange m,
+/// probabilities relative to the new max, and leaves O's rescale factors in
+/// `alphaBuf` (accumulateOutput applies them). Returns the new (m..., l...)
+/// vectors.
+SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value alphaBuf,
+                                                     Value nk, ValueRange m,
                                                      ValueRange l) {
   // m' = max(m, max_r P[r]), two rows per step so that the chain through
   // the running max is half as long. `x > y ? x : y` is one vmaxps on x86,
@@ -565,21 +714,6 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
   for (int64_t c = 0; c < qv; ++c)
     result.push_back(
         vector::FMAOp::create(b, loc, l[c], alpha[c], expLoop.getResult(c)));
-  // O[i] *= alpha[i], for the rows of the block.
-  scf::ForOp::create(
-      b, loc, idx(0), nq, idx(1), ValueRange{},
-      [&](OpBuilder &, Location, Value i, ValueRange) {
-        Value a = vector::BroadcastOp::create(
-            b, loc, vecType,
-            memref::LoadOp::create(b, loc, alphaBuf, ValueRange{i}));
-        for (int64_t e = 0; e < dvPad; e += w) {
-          SmallVector<Value, 2> at{i, idx(e)};
-          Value x = vector::LoadOp::create(b, loc, vecType, o, at);
-          vector::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, x, a),
-                                  o, at);
-        }
-        scf::YieldOp::create(b, loc);
-      });
   return result;
 }
 
@@ -589,7 +723,7 @@ SmallVector<Value> FlashKernelBuilder::onlineSoftmax(Value p, Value o,
 /// taller tile unused).
 int64_t FlashKernelBuilder::getValueTileRows(int64_t vectors) const {
   if (bq <= w)
-    return 4;
+    return dotRows ? std::min<int64_t>(4, dotRows) : 4;
   int64_t rows = std::min(bq, getAccumulators(w) / vectors);
   while (bq % rows)
     --rows;
@@ -616,9 +750,11 @@ FlashKernelBuilder::getValueTiles() const {
   return tiles;
 }
 
-/// O[i][:] += sum_{r < nk} P[r][i] * V[j0 + r][:], tile by tile.
-void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
-                                          Value nk) {
+/// O[i][:] = alpha[i] O[i][:] + sum_{r < nk} P[r][i] * V[j0 + r][:], tile
+/// by tile: the rescale rides on the tile's loads instead of a pass of its
+/// own over O.
+void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value alphaBuf,
+                                          Value j0, Value nk) {
   int64_t e0 = 0;
   SmallVector<ValueTile> valueTiles = getValueTiles();
   for (int64_t tile = 0, e = valueTiles.size(); tile < e; ++tile) {
@@ -631,11 +767,18 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value j0,
         b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
         [&](OpBuilder &, Location, Value i0, ValueRange) {
           SmallVector<Value> init;
-          for (int64_t ii = 0; ii < queryTile; ++ii)
+          for (int64_t ii = 0; ii < queryTile; ++ii) {
+            Value row = add(i0, idx(ii));
+            Value alpha = vector::BroadcastOp::create(
+                b, loc, vecType,
+                memref::LoadOp::create(b, loc, alphaBuf, ValueRange{row}));
             for (int64_t c = 0; c < vecs; ++c)
-              init.push_back(vector::LoadOp::create(
-                  b, loc, vecType, o,
-                  ValueRange{add(i0, idx(ii)), idx(e0 + c * w)}));
+              init.push_back(arith::MulFOp::create(
+                  b, loc,
+                  vector::LoadOp::create(b, loc, vecType, o,
+                                         ValueRange{row, idx(e0 + c * w)}),
+                  alpha));
+          }
           auto loop = scf::ForOp::create(
               b, loc, idx(0), nk, idx(1), init,
               [&](OpBuilder &, Location, Value r, ValueRange acc) {
@@ -850,20 +993,37 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
     return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
         .getResult();
   };
-  qtBuf = scratch({d, bq});
   Value o = scratch({bq, dvPad});
-  Value p = scratch({bk, bq});
+  // The dot-product scores are written W / dotRows keys at a time.
+  int64_t pRows = dotRows ? llvm::alignTo(bk, w / dotRows) : bk;
+  Value p = scratch({pRows, bq});
   Value alphaBuf = scratch({bq});
   Value lBuf = scratch({bq});
   kBlock = vBlock = nullptr;
-  if (!op.getQuery().getType().getElementType().isF32()) {
+  if (dotRows) {
+    // Lanes past dotRows are never scores; they start finite.
+    qRowsBuf =
+        scratch({dotRows, static_cast<int64_t>(llvm::divideCeil(d, w)) * w});
+    packQueryRows(qRowsBuf);
+    scf::ForOp::create(b, loc, idx(0), idx(pRows), idx(1), ValueRange{},
+                       [&](OpBuilder &, Location, Value r, ValueRange) {
+                         vector::StoreOp::create(b, loc, splat(0.0), p,
+                                                 ValueRange{r, idx(0)});
+                         scf::YieldOp::create(b, loc);
+                       });
+  } else {
+    qtBuf = scratch({d, bq});
+    packQueries(qtBuf);
+  }
+  // f16/bf16 K and V blocks are widened once per task for the row tiles
+  // that share them; decoding's one row tile widens them in registers.
+  if (!dotRows && !op.getQuery().getType().getElementType().isF32()) {
     if (!kPanel)
       kBlock = scratch({bk, static_cast<int64_t>(llvm::divideCeil(d, w)) * w});
     if (!vPanel)
       vBlock = scratch({bk, dvPad});
   }
 
-  packQueries(qtBuf);
   Value zero = splat(0.0);
   scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
                      [&](OpBuilder &, Location, Value i, ValueRange) {
@@ -886,8 +1046,8 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
         computeScores(p, j0, nk);
         maskScores(p, j0, nk);
         SmallVector<Value> next = onlineSoftmax(
-            p, o, alphaBuf, nk, state.take_front(qv), state.drop_front(qv));
-        accumulateOutput(p, o, j0, nk);
+            p, alphaBuf, nk, state.take_front(qv), state.drop_front(qv));
+        accumulateOutput(p, o, alphaBuf, j0, nk);
         scf::YieldOp::create(b, loc, next);
       });
   ValueRange m = keyLoop.getResults().take_front(qv);

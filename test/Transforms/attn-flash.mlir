@@ -86,10 +86,10 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 // -----
 
 // bf16 queries are widened when packed, and each K/V block once per task
-// into f32 scratch (3 rows per kv head: one vector of rows); a boolean mask
+// into f32 scratch (12 rows per kv head: two vectors of rows); a boolean mask
 // selects -inf; softcap is a vector tanh; the result is truncated to bf16.
 // CHECK-LABEL: func.func @bf16_mask_softcap(
-// CHECK:         memref.alloca() : memref<16x8xf32>
+// CHECK:         memref.alloca() : memref<16x16xf32>
 // CHECK:         arith.extf {{.*}} : bf16 to f32
 // CHECK:         scf.for
 // CHECK:           arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
@@ -98,9 +98,9 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 // CHECK:         memref.load {{.*}} : memref<1x1x1x40xi1>
 // CHECK:         arith.select
 // CHECK:         arith.truncf {{.*}} : f32 to bf16
-func.func @bf16_mask_softcap(%q: tensor<1x4x3x16xbf16>, %k: tensor<1x4x40x16xbf16>, %v: tensor<1x4x40x16xbf16>, %m: tensor<1x1x1x40xi1>) -> tensor<1x4x3x16xbf16> {
-  %o = attn.sdpa %q, %k, %v mask(%m) {softcap = 20.0 : f32} : (tensor<1x4x3x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x1x1x40xi1>) -> tensor<1x4x3x16xbf16>
-  return %o : tensor<1x4x3x16xbf16>
+func.func @bf16_mask_softcap(%q: tensor<1x4x12x16xbf16>, %k: tensor<1x4x40x16xbf16>, %v: tensor<1x4x40x16xbf16>, %m: tensor<1x1x1x40xi1>) -> tensor<1x4x12x16xbf16> {
+  %o = attn.sdpa %q, %k, %v mask(%m) {softcap = 20.0 : f32} : (tensor<1x4x12x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x1x1x40xi1>) -> tensor<1x4x12x16xbf16>
+  return %o : tensor<1x4x12x16xbf16>
 }
 
 // -----
@@ -144,6 +144,36 @@ func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) 
 func.func @decode_split_keys(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x4096x64xf32>, %v: tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x1x1x64xf32>, tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32>
   return %o : tensor<1x1x1x64xf32>
+}
+
+// -----
+
+// Decoding with 4 rows per kv head (8 query heads over 2 kv heads, one
+// query): the rows go in Qr[4][D] and each score is a dot product along D.
+// 2 keys x 4 rows = 8 accumulators, K rows loaded as vectors, then one
+// transposing reduction (3 levels of 2 shuffles and an add per pair) puts
+// the 8 scores in one vector, stored 4 rows per key into P.
+// CHECK-LABEL: func.func @decode_dot_scores(
+// CHECK-DAG:     %[[KM:.+]] = bufferization.to_buffer %arg1 read_only
+// CHECK:         scf.parallel
+// CHECK-DAG:       %[[P:.+]] = memref.alloca() : memref<96x8xf32>
+// CHECK-DAG:       %[[QR:.+]] = memref.alloca() : memref<4x64xf32>
+// CHECK-NOT:       memref.alloca() : memref<64x8xf32>
+// CHECK:           vector.store {{.*}}, %[[QR]]
+// CHECK:           scf.for {{.*}} step %c2
+// CHECK:             scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-2:       vector.load %[[KM]]
+// CHECK-COUNT-4:       vector.load %[[QR]]
+// CHECK-COUNT-8:       vector.fma
+// CHECK:             vector.shuffle {{.*}} [0, 1, 2, 3, 8, 9, 10, 11]
+// CHECK-COUNT-7:     arith.addf
+// CHECK:             vector.extract_strided_slice {{.*}} {offsets = [0], sizes = [4], strides = [1]} : vector<8xf32> to vector<4xf32>
+// CHECK:             vector.store {{.*}}, %[[P]]{{.*}} : memref<96x8xf32>, vector<4xf32>
+// CHECK:             vector.extract_strided_slice {{.*}} {offsets = [4], sizes = [4], strides = [1]}
+// CHECK:             vector.store {{.*}}, %[[P]]{{.*}} : memref<96x8xf32>, vector<4xf32>
+func.func @decode_dot_scores(%q: tensor<2x8x1x64xf32>, %k: tensor<2x2x256x64xf32>, %v: tensor<2x2x256x64xf32>) -> tensor<2x8x1x64xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<2x8x1x64xf32>, tensor<2x2x256x64xf32>, tensor<2x2x256x64xf32>) -> tensor<2x8x1x64xf32>
+  return %o : tensor<2x8x1x64xf32>
 }
 
 // -----

@@ -20,9 +20,11 @@ inputs before it is timed; one that computes something else is reported,
 not timed. Every system runs in a process of its own, per thread count:
 runtimes' thread pools that share a process slow each other's calls (small
 calls by 2x, measured), JAX reads its thread settings at import, and
-torch.compile and IREE bring LLVMs of their own. `--shared-process` times
-torch, OpenVINO, ONNX Runtime, JAX and attn-mlir interleaved in one process
-instead. GFLOP/s count 4*B*H*D per kept (query, key) pair: half of the
+torch.compile and IREE bring LLVMs of their own. The processes stay alive
+side by side, and the parent alternates them within each problem (rounds of
+one block of calls per system), so that a shared machine's drift hits every
+system of a row alike. `--shared-process` times torch, OpenVINO, ONNX
+Runtime, JAX and attn-mlir interleaved in one process instead. GFLOP/s count 4*B*H*D per kept (query, key) pair: half of the
 square under causal masking, the window under a sliding window.
 """
 
@@ -340,7 +342,48 @@ RUNNERS = {"attn-mlir": sys_attn_mlir, "torch": sys_torch,
 # One thread count, in this process
 
 
+def prepare(name, p, q, k, v, rows, want, threads, max_seconds):
+    """Builds system `name` for problem `p` and checks its output against
+    the oracle. Returns (callable or None, entry): the callable is None when
+    the system is not to be timed (unsupported, failed, wrong, or timed by
+    its one checked call)."""
+    entry = {}
+    try:
+        run, decode = RUNNERS[name](p, q, k, v, threads)
+        t0 = time.perf_counter()
+        got = decode(run())
+        first = time.perf_counter() - t0
+    except Unsupported as e:
+        entry["status"] = f"n/a: {e}"
+        return None, entry
+    except Exception as e:  # a peer failing is a result, not a crash
+        entry["status"] = f"failed: {type(e).__name__}: {str(e)[:160]}"
+        return None, entry
+    got = np.asarray(got, np.float64)
+    if got.shape != (p.b, p.h, p.sq, p.d) or not np.isfinite(got).all():
+        entry["status"] = f"wrong: shape {got.shape} or non-finite values"
+        return None, entry
+    err = float(np.linalg.norm(got[:, :, rows] - want) / np.linalg.norm(want))
+    entry["rel_err"] = err
+    if err > TOLERANCE[p.dtype]:
+        entry["status"] = f"wrong: rel err {err:.1e}"
+        return None, entry
+    if first > max_seconds:
+        # Too slow to time repeatedly: its one checked call is the time.
+        entry.update(status="ok (1 run)", seconds=first)
+        return None, entry
+    entry.update(status="ok", first=first)
+    return run, entry
+
+
+def block_size(first):
+    """Calls per timed block: about 0.3 s worth (at most 20), since a
+    median of single short calls on a shared VM is mostly noise."""
+    return int(min(20, max(1, 0.3 / max(first, 1e-6))))
+
+
 def measure(args, threads):
+    """--shared-process: the systems of one process, interleaved."""
     from timing import interleaved
     for i, p in enumerate(problems(args.quick, args.dtypes.split(","))):
         q, k, v = draw(p, seed=i)
@@ -350,45 +393,57 @@ def measure(args, threads):
         result = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                   "systems": {}}
         for name in args.systems.split(","):
-            entry = result["systems"].setdefault(name, {})
-            try:
-                run, decode = RUNNERS[name](p, q, k, v, threads)
-                t0 = time.perf_counter()
-                got = decode(run())
-                first = time.perf_counter() - t0
-            except Unsupported as e:
-                entry["status"] = f"n/a: {e}"
-                continue
-            except Exception as e:  # a peer failing is a result, not a crash
-                entry["status"] = f"failed: {type(e).__name__}: {str(e)[:160]}"
-                continue
-            got = np.asarray(got, np.float64)
-            if got.shape != (p.b, p.h, p.sq, p.d) or not np.isfinite(got).all():
-                entry["status"] = f"wrong: shape {got.shape} or non-finite values"
-                continue
-            err = float(np.linalg.norm(got[:, :, rows] - want) / np.linalg.norm(want))
-            entry["rel_err"] = err
-            if err > TOLERANCE[p.dtype]:
-                entry["status"] = f"wrong: rel err {err:.1e}"
-                continue
-            if first > args.max_seconds:
-                # Too slow to time repeatedly: its one checked call is the time.
-                entry.update(status="ok (1 run)", seconds=first)
-                continue
-            fns[name] = run
-            calls[name] = first
-            entry["status"] = "ok"
-        # Alone in its process, a system is timed in blocks of calls worth
-        # ~0.3 s each (at most 20): a median of single short calls on a
-        # shared VM is mostly noise. Interleaved, one call per block.
-        block = 1
-        if len(fns) == 1:
-            block = int(min(20, max(1, 0.3 / max(next(iter(calls.values())),
-                                                   1e-6))))
+            run, entry = prepare(name, p, q, k, v, rows, want, threads,
+                                 args.max_seconds)
+            result["systems"][name] = entry
+            if run is not None:
+                fns[name] = run
+                calls[name] = entry.pop("first")
+        # Alone in its process, a system is timed in blocks of calls;
+        # interleaved, one call per block.
+        block = block_size(next(iter(calls.values()))) if len(fns) == 1 else 1
         for name, (median, best) in interleaved(fns, args.runs,
                                                 block=block).items():
             result["systems"][name]["seconds"] = median
         print(json.dumps(result), flush=True)
+
+
+def serve(args, threads):
+    """A worker: one system in a process of its own, driven by the parent
+    over stdin/stdout one JSON line at a time, so that the parent can
+    alternate the systems of a row in time (drift on a shared machine then
+    hits them alike) while each keeps its own runtime and thread pool.
+    Requests: {"prepare": i} builds and checks problem i; {"time": n} makes
+    one untimed and n timed calls of it and returns their times."""
+    name = args.systems
+    all_problems = problems(args.quick, args.dtypes.split(","))
+    # Replies go on the original stdout; whatever the runtimes print (from
+    # Python or C) goes to stderr instead.
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    run = None
+    for line in sys.stdin:
+        req = json.loads(line)
+        if "prepare" in req:
+            i = req["prepare"]
+            p = all_problems[i]
+            q, k, v = draw(p, seed=i)
+            rows = oracle_rows(p)
+            want = oracle(p, q, k, v, rows)
+            run = None  # the previous problem's buffers go first
+            run, entry = prepare(name, p, q, k, v, rows, want, threads,
+                                 args.max_seconds)
+            reply = entry
+        else:
+            run()
+            times = []
+            for _ in range(req["time"]):
+                t0 = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - t0)
+            reply = {"times": times}
+        print(json.dumps(reply), file=replies, flush=True)
 
 
 # ----------------------------------------------------------------------------
@@ -435,6 +490,100 @@ def table(rows, peak, threads):
     print("\nCells: median time, GFLOP/s (share of the FMA peak).")
 
 
+def child_command(args, threads, systems, role):
+    cmd = [sys.executable, os.path.abspath(__file__), f"--{role}={threads}",
+           f"--systems={','.join(systems)}", f"--dtypes={args.dtypes}",
+           f"--runs={args.runs}", f"--max-seconds={args.max_seconds}"]
+    if args.quick:
+        cmd.append("--quick")
+    return cmd
+
+
+def run_workers(args, threads, env, systems, settle=0.25):
+    """Each system in a worker process of its own, all alive at once; for
+    each problem, `runs` rounds in which every system times one block, after
+    a pause that lets the previous system's spinning threads sleep."""
+    workers = {n: subprocess.Popen(child_command(args, threads, [n], "serve"),
+                                   env=env, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, text=True)
+               for n in systems}
+
+    def ask(name, req):
+        w = workers[name]
+        try:
+            w.stdin.write(json.dumps(req) + "\n")
+            w.stdin.flush()
+            line = w.stdout.readline()
+        except BrokenPipeError:
+            line = ""
+        if not line:
+            raise RuntimeError(f"crashed ({w.wait()})")
+        return json.loads(line)
+
+    rows, dead = [], {}
+    for i, p in enumerate(problems(args.quick, args.dtypes.split(","))):
+        row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
+               "systems": {}}
+        blocks, times = {}, {}
+        for n in systems:
+            if n in dead:
+                row["systems"][n] = {"status": dead[n]}
+                continue
+            try:
+                entry = ask(n, {"prepare": i})
+            except RuntimeError as e:
+                dead[n] = str(e)
+                entry = {"status": dead[n]}
+            if "first" in entry:
+                blocks[n] = block_size(entry.pop("first"))
+                times[n] = []
+            row["systems"][n] = entry
+        for _ in range(args.runs):
+            for n in list(blocks):
+                time.sleep(settle)
+                try:
+                    times[n] += ask(n, {"time": blocks[n]})["times"]
+                except RuntimeError as e:
+                    dead[n] = str(e)
+                    row["systems"][n]["status"] = dead[n]
+                    del blocks[n], times[n]
+        for n, t in times.items():
+            row["systems"][n]["seconds"] = sorted(t)[len(t) // 2]
+        done = ", ".join(f"{n} {e.get('status')}" for n, e in row["systems"].items())
+        print(f"  [{threads}t] {row['problem']}: {done}", file=sys.stderr, flush=True)
+        rows.append(row)
+    for w in workers.values():
+        w.stdin.close()
+        w.wait()
+    return rows
+
+
+def run_grouped(args, threads, env, systems):
+    """--shared-process: the in-process groups, one child each."""
+    rows = {}
+    for group in SHARED_PROCESS_GROUPS:
+        members = [s for s in group if s in systems]
+        if not members:
+            continue
+        cmd = child_command(args, threads, members, "child")
+        with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) as child:
+            for line in child.stdout:
+                if not line.startswith("{"):
+                    continue
+                r = json.loads(line)
+                row = rows.setdefault(r["problem"], r)
+                row["systems"].update(r["systems"])
+                done = ", ".join(f"{n} {e.get('status')}" for n, e in r["systems"].items())
+                print(f"  [{threads}t] {r['problem']}: {done}", file=sys.stderr, flush=True)
+        if child.returncode != 0:
+            for row in rows.values():
+                for s in members:
+                    row["systems"].setdefault(s, {"status": f"crashed ({child.returncode})"})
+            print(f"  [{threads}t] {', '.join(members)}: process exited with "
+                  f"{child.returncode}", file=sys.stderr, flush=True)
+    return list(rows.values())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -451,9 +600,13 @@ def main():
     ap.add_argument("--shared-process", action="store_true",
                     help="time the in-process peers interleaved in one process")
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         measure(args, args.child)
+        return
+    if args.serve:
+        serve(args, args.serve)
         return
 
     print(f"CPU: {cpu_description()}")
@@ -464,35 +617,11 @@ def main():
         if threads == 1:
             env["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
                                 "intra_op_parallelism_threads=1")
-        rows = {}
-        wanted = args.systems.split(",")
-        groups = (SHARED_PROCESS_GROUPS if args.shared_process
-                  else [[s] for s in SYSTEMS])
-        for group in groups:
-            systems = [s for s in group if s in wanted]
-            if not systems:
-                continue
-            cmd = [sys.executable, os.path.abspath(__file__), f"--child={threads}",
-                   f"--systems={','.join(systems)}", f"--dtypes={args.dtypes}",
-                   f"--runs={args.runs}", f"--max-seconds={args.max_seconds}"]
-            if args.quick:
-                cmd.append("--quick")
-            with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) as child:
-                for line in child.stdout:
-                    if not line.startswith("{"):
-                        continue
-                    r = json.loads(line)
-                    row = rows.setdefault(r["problem"], r)
-                    row["systems"].update(r["systems"])
-                    done = ", ".join(f"{n} {e.get('status')}" for n, e in r["systems"].items())
-                    print(f"  [{threads}t] {r['problem']}: {done}", file=sys.stderr, flush=True)
-            if child.returncode != 0:
-                for row in rows.values():
-                    for s in systems:
-                        row["systems"].setdefault(s, {"status": f"crashed ({child.returncode})"})
-                print(f"  [{threads}t] {', '.join(systems)}: process exited with "
-                      f"{child.returncode}", file=sys.stderr, flush=True)
-        rows = list(rows.values())
+        wanted = [n for n in SYSTEMS if n in args.systems.split(",")]
+        if args.shared_process:
+            rows = run_grouped(args, threads, env, wanted)
+        else:
+            rows = run_workers(args, threads, env, wanted)
         # Measured again after the systems: the table uses the better one.
         peak = max(peak, fma_peak(threads))
         table(rows, peak, threads)

@@ -167,21 +167,27 @@ void AmxKernelBuilder::packKeysValues(ValueRange ivs) {
                ValueRange{bi, h, minIdx(j, lastKey), idx(e0)}, mask, pass)
         .getResult();
   };
-  forLoop(idx(0), idx(2 * kTileRows), 1, [&](Value r) {
-    Value j = add(mul(group32, idx(2 * kTileRows)), r);
-    Value tile = arith::DivUIOp::create(b, loc, j, idx(kTileRows));
-    Value col = mul(arith::RemUIOp::create(b, loc, j, idx(kTileRows)), idx(2));
+  // Each 16-key tile is a 16 x 16 transpose of (d, d + 1) pairs: the
+  // tile's rows of 32 bf16, viewed as 16 i32, come out as its 16 pairs of
+  // d, one per 32-bit lane of a key.
+  auto pairsType = VectorType::get({kTileRows}, b.getI32Type());
+  auto rowType = VectorType::get({kPairCols}, bf16);
+  for (int64_t t = 0; t < 2; ++t) {
+    Value tile = add(mul(group32, idx(2)), idx(t));
     for (int64_t c = 0; c < dPad; c += kPairCols) {
-      Value row = loadRow(km, j, c, kPairCols, d);
-      for (int64_t p = 0; p < kPairCols / 2; ++p) {
-        Value pair = vector::ExtractStridedSliceOp::create(
-            b, loc, row, ArrayRef<int64_t>{2 * p}, ArrayRef<int64_t>{2},
-            ArrayRef<int64_t>{1});
-        vector::StoreOp::create(b, loc, pair, kp,
-                                ValueRange{bi, h, tile, idx(c / 2 + p), col});
+      SmallVector<Value> keys;
+      for (int64_t r = 0; r < kTileRows; ++r) {
+        Value j = add(mul(tile, idx(kTileRows)), idx(r));
+        keys.push_back(vector::BitCastOp::create(
+            b, loc, pairsType, loadRow(km, j, c, kPairCols, d)));
       }
+      SmallVector<Value> pairs = transposeLanes(b, loc, keys);
+      for (int64_t p = 0; p < kTileRows; ++p)
+        vector::StoreOp::create(
+            b, loc, vector::BitCastOp::create(b, loc, rowType, pairs[p]), kp,
+            ValueRange{bi, h, tile, idx(c / 2 + p), idx(0)});
     }
-  });
+  }
   // Rows 2r and 2r + 1 interleaved.
   forLoop(idx(0), idx(kTileRows), 1, [&](Value r) {
     Value j = add(mul(group32, idx(2 * kTileRows)), mul(r, idx(2)));

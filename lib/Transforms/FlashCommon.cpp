@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <limits>
 
@@ -110,6 +111,32 @@ linalg::TransposeOp flash::getFusedResultTranspose(SdpaOp op) {
       !isRowPreservingTranspose(*result.getUsers().begin()))
     return nullptr;
   return cast<linalg::TransposeOp>(*result.getUsers().begin());
+}
+
+SmallVector<Value> flash::transposeLanes(OpBuilder &b, Location loc,
+                                         ArrayRef<Value> rows) {
+  int64_t n = rows.size();
+  assert(llvm::isPowerOf2_64(n) &&
+         cast<VectorType>(rows.front().getType()).getNumElements() == n &&
+         "a square of power-of-two vectors");
+  SmallVector<Value> out(rows.begin(), rows.end());
+  // Stage s: for rows i and i + s (bit s of i clear), lane j of row i with
+  // bit s set trades places with lane j - s of row i + s.
+  for (int64_t s = n / 2; s >= 1; s /= 2) {
+    SmallVector<int64_t> lo, hi;
+    for (int64_t j = 0; j < n; ++j) {
+      lo.push_back(j & s ? n + j - s : j);
+      hi.push_back(j & s ? n + j : j + s);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (i & s)
+        continue;
+      Value a = out[i], c = out[i + s];
+      out[i] = vector::ShuffleOp::create(b, loc, a, c, lo);
+      out[i + s] = vector::ShuffleOp::create(b, loc, a, c, hi);
+    }
+  }
+  return out;
 }
 
 void flash::replaceSdpa(SdpaOp op, Value result) {

@@ -83,6 +83,12 @@ inline constexpr float kExp2Quintic[] = {0.99999994f, 0.69315308f, 0.24015358f,
 /// masked scores need.
 Value exp2(OpBuilder &b, Location loc, Value t, ArrayRef<float> coefficients);
 
+/// The transpose of N vectors of N lanes (N a power of two): result[i][j] =
+/// rows[j][i], in log2(N) stages of two vector.shuffle per pair of vectors
+/// (blocks exchanged across the diagonal, halving each stage).
+SmallVector<Value> transposeLanes(OpBuilder &b, Location loc,
+                                  ArrayRef<Value> rows);
+
 /// The transpose (innermost dim kept) that is the only use of `op`'s result,
 /// if any: the kernels write their result in its layout.
 linalg::TransposeOp getFusedResultTranspose(SdpaOp op);

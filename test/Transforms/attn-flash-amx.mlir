@@ -5,8 +5,9 @@
 
 // bf16 with 4 x 100 rows per kv head. K and V are packed once into 1 KiB
 // tile panels (D = 80 padded to 96, Dv = 40 to 48, Sk = 70 to one 128-key
-// block): K^T as pairs of d per 16 keys, V as pairs of keys (interleaved
-// rows) per 32 keys and 16 columns. Per task of 32 rows, S = Q K^T and
+// block): K^T as pairs of d per 16 keys (a 16 x 16 transpose of 32-bit
+// pairs, in 4 stages of shuffles), V as pairs of keys (interleaved rows)
+// per 32 keys and 16 columns. Per task of 32 rows, S = Q K^T and
 // P V run on 16x32 bf16 tiles, the key-block loop software-pipelined over
 // double buffers of S and P, and O = alpha O + P V in vectors.
 // CHECK-LABEL: func.func @gqa_odd(
@@ -17,8 +18,10 @@
 // CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x48x32xbf16>
 // CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x3x16x32xbf16>
 // CHECK:         scf.parallel
-// CHECK:           vector.maskedload %[[KM]]
-// CHECK:           vector.store {{.*}}, %[[KP]]{{.*}} vector<2xbf16>
+// CHECK-COUNT-16:    vector.maskedload %[[KM]]
+// CHECK-COUNT-64:    vector.shuffle {{.*}} : vector<16xi32>, vector<16xi32>
+// CHECK:           vector.bitcast {{.*}} : vector<16xi32> to vector<32xbf16>
+// CHECK:           vector.store {{.*}}, %[[KP]]{{.*}} vector<32xbf16>
 // CHECK:           vector.maskedload %[[VM]]
 // CHECK:           vector.maskedload %[[VM]]
 // CHECK:           vector.interleave {{.*}} : vector<16xbf16> -> vector<32xbf16>

@@ -392,23 +392,40 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
           vector::LoadOp::create(b, loc, vecType, s, ValueRange{i, idx(c)}));
     return x;
   };
+  // Max as `x > y ? x : y` (one vmaxps; arith.maximumf adds NaN fix-ups):
+  // a NaN score still makes its row NaN, through exp.
+  bool isMax = false;
+  auto combine = [&](Value x, Value y) -> Value {
+    if (!isMax)
+      return arith::AddFOp::create(b, loc, x, y);
+    return arith::SelectOp::create(
+        b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y),
+        x, y);
+  };
   auto reduce = [&](vector::CombiningKind kind, ArrayRef<Value> x) {
+    isMax = kind != vector::CombiningKind::ADD;
     // A tree, not a chain, to keep the dependency depth low.
     SmallVector<Value, kVectors> level(x.begin(), x.end());
     while (level.size() > 1) {
       SmallVector<Value, kVectors> next;
       for (size_t k = 0; k + 1 < level.size(); k += 2)
-        next.push_back(
-            kind == vector::CombiningKind::ADD
-                ? arith::AddFOp::create(b, loc, level[k], level[k + 1])
-                      .getResult()
-                : arith::MaximumFOp::create(b, loc, level[k], level[k + 1])
-                      .getResult());
+        next.push_back(combine(level[k], level[k + 1]));
       if (level.size() % 2)
         next.push_back(level.back());
       level = std::move(next);
     }
-    return vector::ReductionOp::create(b, loc, kind, level[0]).getResult();
+    // Then across the lanes, halving by shuffles: vector.reduction lowers
+    // to a chain of 16 scalar steps on x86 (ordered adds; maximumf with NaN
+    // checks on every lane), which took a third of the kernel at S=512.
+    Value v = level[0];
+    for (int64_t half = kAccCols / 2; half >= 1; half /= 2) {
+      SmallVector<int64_t> mask;
+      for (int64_t l = 0; l < kAccCols; ++l)
+        mask.push_back((l + half) % kAccCols);
+      v = combine(v, vector::ShuffleOp::create(b, loc, v, v, mask));
+    }
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0})
+        .getResult();
   };
 
   forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {

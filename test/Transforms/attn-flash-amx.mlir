@@ -49,11 +49,16 @@
 // CHECK:                 amx.tile_load %[[VP]]
 // CHECK:                 amx.tile_mulf
 // CHECK:                 amx.tile_store
-// Online softmax on the rows (base 2), P rounded to bf16.
-// CHECK:               vector.reduction <maximumf>
+// Online softmax on the rows (base 2), P rounded to bf16. The row max and
+// sum reduce across lanes by shuffles (4 halvings), not vector.reduction.
+// CHECK:               arith.cmpf ogt, {{.*}} : vector<16xf32>
+// CHECK:               vector.shuffle {{.*}} [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7] : vector<16xf32>, vector<16xf32>
+// CHECK:               vector.shuffle {{.*}} [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0] : vector<16xf32>, vector<16xf32>
+// CHECK:               vector.extract {{.*}}[0] : f32 from vector<16xf32>
 // CHECK:               math.floor {{.*}} : vector<16xf32>
 // CHECK:               arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
-// CHECK:               vector.reduction <add>
+// CHECK:               vector.shuffle {{.*}} [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7] : vector<16xf32>, vector<16xf32>
+// CHECK-NOT:           vector.reduction
 // O = alpha O + P V of the previous block.
 // CHECK:               scf.if
 // CHECK:                 math.fma {{.*}} : vector<16xf32>

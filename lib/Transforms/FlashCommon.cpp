@@ -48,7 +48,13 @@ Value flash::exp2(OpBuilder &b, Location loc, Value t,
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
   };
-  t = arith::MaximumFOp::create(b, loc, t, fSplat(-127.0f));
+  // t < -127 ? -127 : t is one vmaxps that keeps a NaN t (arith.maximumf
+  // needs NaN fix-ups, and a plain max would turn NaN into 2^-127).
+  Value lowest = fSplat(-127.0f);
+  t = arith::SelectOp::create(
+      b, loc,
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, t, lowest),
+      lowest, t);
   Value n = math::FloorOp::create(b, loc, t);
   Value f = arith::SubFOp::create(b, loc, t, n);
   Value poly = fSplat(coefficients.back());

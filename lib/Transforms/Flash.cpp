@@ -856,8 +856,9 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
 
 /// Kp[b][h][t][d][r] = f32(K[b][h][t * keyTile + r][d]), zero past Sk: the
 /// keys of an S^T register tile then sit in one contiguous stream instead of
-/// keyTile rows. Vp[b][h][c][j][:] = f32(V[b][h][j][column tile c]): each
-/// pass of the O accumulation streams one contiguous panel.
+/// keyTile rows. With a power-of-two keyTile, written by keyTile x keyTile
+/// transposes in registers. Vp[b][h][c][j][:] = f32(V[b][h][j][column tile c]):
+/// each pass of the O accumulation streams one contiguous panel.
 void FlashKernelBuilder::packPanels() {
   Value tiles = arith::CeilDivUIOp::create(b, loc, sk, idx(keyTile));
   int64_t dyn = ShapedType::kDynamic;
@@ -870,21 +871,66 @@ void FlashKernelBuilder::packPanels() {
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
       ValueRange{batch, kvHeads, tiles}, ValueRange{idx(1), idx(1), idx(1)},
       [&](OpBuilder &, Location, ValueRange ivs) {
+        SmallVector<Value> keys, valid;
         for (int64_t r = 0; r < keyTile; ++r) {
           Value j = add(mul(ivs[2], idx(keyTile)), idx(r));
-          Value valid = cmp(arith::CmpIPredicate::slt, j, sk);
-          Value jc = minIdx(j, lastKey);
-          scf::ForOp::create(
-              b, loc, idx(0), idx(d), idx(1), ValueRange{},
-              [&](OpBuilder &, Location, Value dd, ValueRange) {
-                Value x = loadScalar(km, {ivs[0], ivs[1], jc, dd});
-                x = arith::SelectOp::create(b, loc, valid, x, zero);
-                memref::StoreOp::create(
-                    b, loc, x, kPanel,
-                    ValueRange{ivs[0], ivs[1], ivs[2], dd, idx(r)});
-                scf::YieldOp::create(b, loc);
-              });
+          valid.push_back(cmp(arith::CmpIPredicate::slt, j, sk));
+          keys.push_back(minIdx(j, lastKey));
         }
+        if (!llvm::isPowerOf2_64(keyTile) || keyTile == 1) {
+          for (int64_t r = 0; r < keyTile; ++r)
+            scf::ForOp::create(
+                b, loc, idx(0), idx(d), idx(1), ValueRange{},
+                [&](OpBuilder &, Location, Value dd, ValueRange) {
+                  Value x = loadScalar(km, {ivs[0], ivs[1], keys[r], dd});
+                  x = arith::SelectOp::create(b, loc, valid[r], x, zero);
+                  memref::StoreOp::create(
+                      b, loc, x, kPanel,
+                      ValueRange{ivs[0], ivs[1], ivs[2], dd, idx(r)});
+                  scf::YieldOp::create(b, loc);
+                });
+          return;
+        }
+        // keyTile x keyTile blocks of (key, d), transposed in registers.
+        Type elt = cast<MemRefType>(km.getType()).getElementType();
+        auto rowType = VectorType::get({keyTile}, elt);
+        auto f32Row = VectorType::get({keyTile}, f32);
+        Value zeros = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(f32Row, b.getF32FloatAttr(0)));
+        auto block = [&](Value d0, int64_t width) {
+          SmallVector<Value> rows;
+          for (int64_t r = 0; r < keyTile; ++r) {
+            SmallVector<Value> at = {ivs[0], ivs[1], keys[r], d0};
+            Value x;
+            if (width == keyTile) {
+              x = vector::LoadOp::create(b, loc, rowType, km, at);
+            } else {
+              Value mask = vector::CreateMaskOp::create(
+                  b, loc, VectorType::get({keyTile}, b.getI1Type()),
+                  ValueRange{idx(width)});
+              Value pass = arith::ConstantOp::create(
+                  b, loc, DenseElementsAttr::get(rowType, b.getZeroAttr(elt)));
+              x = vector::MaskedLoadOp::create(b, loc, rowType, km, at, mask,
+                                               pass);
+            }
+            if (elt != f32)
+              x = arith::ExtFOp::create(b, loc, f32Row, x);
+            rows.push_back(arith::SelectOp::create(b, loc, valid[r], x, zeros));
+          }
+          SmallVector<Value> cols = flash::transposeLanes(b, loc, rows);
+          for (int64_t c = 0; c < width; ++c)
+            vector::StoreOp::create(
+                b, loc, cols[c], kPanel,
+                ValueRange{ivs[0], ivs[1], ivs[2], add(d0, idx(c)), idx(0)});
+        };
+        scf::ForOp::create(b, loc, idx(0), idx(d / keyTile * keyTile),
+                           idx(keyTile), ValueRange{},
+                           [&](OpBuilder &, Location, Value d0, ValueRange) {
+                             block(d0, keyTile);
+                             scf::YieldOp::create(b, loc);
+                           });
+        if (d % keyTile)
+          block(idx(d / keyTile * keyTile), d % keyTile);
       });
 
   SmallVector<ValueTile> valueTiles = getValueTiles();

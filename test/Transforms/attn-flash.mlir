@@ -1,5 +1,6 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4}))" -split-input-file | FileCheck %s
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 query-block=32 key-block=48}))" -split-input-file | FileCheck %s --check-prefix=W16
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16}))" -split-input-file | FileCheck %s --check-prefix=PACK
 // RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=12}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
 // BAD: error: attn-flash: vector-width must be a multiple of 4, query-block a multiple of vector-width, key-block positive
@@ -144,6 +145,31 @@ func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) 
 func.func @decode_split_keys(%q: tensor<1x1x1x64xf32>, %k: tensor<1x1x4096x64xf32>, %v: tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x1x1x64xf32>, tensor<1x1x4096x64xf32>, tensor<1x1x4096x64xf32>) -> tensor<1x1x1x64xf32>
   return %o : tensor<1x1x1x64xf32>
+}
+
+// -----
+
+// With 16 lanes and the default 48-row blocks the S^T tile has 8 keys, so K
+// is packed by 8 x 8 transposes in registers (3 stages of shuffles): 4
+// whole blocks of d, then the last 4 of D = 36 through masked loads.
+// CHECK-LABEL: func.func @packed_keys_transposed(
+// PACK-LABEL: func.func @packed_keys_transposed(
+// PACK-DAG:     %[[KM:.+]] = bufferization.to_buffer %arg1 read_only
+// PACK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x36x8xf32>
+// PACK:         scf.parallel
+// PACK:           scf.for
+// PACK-COUNT-8:     vector.load %[[KM]]{{.*}} vector<8xf32>
+// PACK-COUNT-24:    vector.shuffle
+// PACK-COUNT-8:     vector.store {{.*}}, %[[KP]]{{.*}} vector<8xf32>
+// PACK:           }
+// PACK-COUNT-8:   vector.maskedload %[[KM]]
+// PACK-COUNT-24:  vector.shuffle
+// PACK-COUNT-4:   vector.store {{.*}}, %[[KP]]{{.*}} vector<8xf32>
+// PACK-NOT:       vector.store {{.*}}, %[[KP]]
+// PACK:         scf.parallel
+func.func @packed_keys_transposed(%q: tensor<1x8x200x36xf32>, %k: tensor<1x2x150x36xf32>, %v: tensor<1x2x150x32xf32>) -> tensor<1x8x200x32xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x8x200x36xf32>, tensor<1x2x150x36xf32>, tensor<1x2x150x32xf32>) -> tensor<1x8x200x32xf32>
+  return %o : tensor<1x8x200x32xf32>
 }
 
 // -----

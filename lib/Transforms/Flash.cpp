@@ -88,23 +88,42 @@ static int64_t getKeyTile(const FlashOptions &options) {
   return tile;
 }
 
+static int64_t getKeySplits(SdpaOp op, const FlashOptions &options);
+
+/// Whether K and V are packed once per call into f32 panels: when every kv
+/// head has at least four row blocks to reuse them, and no key range is split.
+static bool packsPanels(SdpaOp op, const FlashOptions &options) {
+  std::optional<int64_t> rows = flash::getStaticRowsPerKvHead(op);
+  return rows && *rows >= 4 * options.queryBlock &&
+         getKeySplits(op, options) == 1;
+}
+
 /// The options for one op, with the automatic query block resolved: two
 /// vectors of rows for f32 (three with 16 lanes, whose O tiles are then
-/// 6 rows x 4 vectors: +13% at S=2048 D=128 on the Xeon measured), eight for
-/// f16/bf16 (whose K/V blocks are widened once per task, which more rows
-/// amortize), never more vectors than the rows that share a kv head need
-/// (decoding has G rows per kv head).
+/// 6 rows x 4 vectors: +13% at S=2048 D=128 on the Xeon measured), never more
+/// vectors than the rows that share a kv head need (decoding has G rows per
+/// kv head). f16/bf16 take the same when K and V are packed into f32 panels
+/// (the register tiles then read f32 alike), else eight: their K/V blocks are
+/// widened once per task, which more rows amortize. Eight vectors of rows
+/// keep O, P and Q^T past a 32 KiB L1 (bf16 S=2048 D=128 on AVX2: 1.45x
+/// slower than two, measured).
 static FlashOptions resolveOptions(SdpaOp op, FlashOptions options) {
   if (options.queryBlock > 0)
     return options;
   int64_t w = options.vectorWidth;
-  int64_t vectors = !op.getQuery().getType().getElementType().isF32() ? 8
-                    : w >= 16                                         ? 3
-                                                                      : 2;
-  if (std::optional<int64_t> rows = flash::getStaticRowsPerKvHead(op))
-    vectors = std::clamp<int64_t>(llvm::divideCeil(*rows, w), 1, vectors);
-  options.queryBlock = vectors * w;
-  return options;
+  std::optional<int64_t> rows = flash::getStaticRowsPerKvHead(op);
+  auto withVectors = [&](int64_t vectors) {
+    FlashOptions resolved = options;
+    if (rows)
+      vectors = std::clamp<int64_t>(llvm::divideCeil(*rows, w), 1, vectors);
+    resolved.queryBlock = vectors * w;
+    return resolved;
+  };
+  FlashOptions f32Block = withVectors(w >= 16 ? 3 : 2);
+  if (op.getQuery().getType().getElementType().isF32() ||
+      packsPanels(op, f32Block))
+    return f32Block;
+  return withVectors(8);
 }
 
 /// Splits of the key range of each row block: what it takes to give `threads`
@@ -142,7 +161,7 @@ private:
       : SdpaKernelBase(b, loc, op, options.vectorWidth), w(options.vectorWidth),
         qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
         bk(options.keyBlock), keyTile(getKeyTile(options)),
-        splits(getKeySplits(op, options)) {
+        splits(getKeySplits(op, options)), panels(packsPanels(op, options)) {
     RankedTensorType qType = op.getQuery().getType();
     d = qType.getDimSize(3);
     dv = op.getValue().getType().getDimSize(3);
@@ -219,6 +238,8 @@ private:
   void emitCombine(ValueRange ivs);
 
   int64_t w, qv, bq, bk, keyTile, splits;
+  /// Whether build() packs K and V into kPanel and vPanel.
+  bool panels;
   int64_t d, dv, dvPad;
   /// Decoding: rows per block (a power of two, at most W/2) when scores are
   /// dot products along D instead of queries in the lanes, which would leave
@@ -959,9 +980,7 @@ void FlashKernelBuilder::packPanels() {
 
 Value FlashKernelBuilder::build() {
   bindOperands();
-  // Pack K when every kv head has at least four row blocks to reuse it.
-  std::optional<int64_t> rowsPerKvHead = flash::getStaticRowsPerKvHead(op);
-  if (splits == 1 && rowsPerKvHead && *rowsPerKvHead >= 4 * bq)
+  if (panels)
     packPanels();
   Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(bq));
 

@@ -174,6 +174,30 @@ func.func @packed_keys_transposed(%q: tensor<1x8x200x36xf32>, %k: tensor<1x2x150
 
 // -----
 
+// bf16 with 80 rows per kv head: blocks of 16 rows reuse K and V often
+// enough to pack them into f32 panels once per call, so the row blocks are
+// f32's (Qt 16 x 16, P 96 x 16) rather than 64 rows widening blocks per task.
+// CHECK-LABEL: func.func @bf16_packed_panels(
+// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x16x6xf32>
+// CHECK:         arith.extf {{.*}} : bf16 to f32
+// CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
+// CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:         scf.parallel
+// CHECK-DAG:       memref.alloca() : memref<16x16xf32>
+// CHECK-DAG:       memref.alloca() : memref<96x16xf32>
+// CHECK-NOT:       memref.alloca() : memref<96x16xf32>
+// CHECK:           scf.for
+// CHECK-NOT:         arith.extf {{.*}} : vector<8xbf16>
+// CHECK:             memref.load %[[KP]]
+// CHECK:             vector.load %[[VP]]
+// CHECK:           arith.truncf {{.*}} : f32 to bf16
+func.func @bf16_packed_panels(%q: tensor<1x2x80x16xbf16>, %k: tensor<1x2x80x16xbf16>, %v: tensor<1x2x80x16xbf16>) -> tensor<1x2x80x16xbf16> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x2x80x16xbf16>, tensor<1x2x80x16xbf16>, tensor<1x2x80x16xbf16>) -> tensor<1x2x80x16xbf16>
+  return %o : tensor<1x2x80x16xbf16>
+}
+
+// -----
+
 // Decoding with 4 rows per kv head (8 query heads over 2 kv heads, one
 // query): the rows go in Qr[4][D] and each score is a dot product along D.
 // 2 keys x 4 rows = 8 accumulators, K rows loaded as vectors, then one

@@ -898,7 +898,11 @@ void FlashKernelBuilder::packPanels() {
           valid.push_back(cmp(arith::CmpIPredicate::slt, j, sk));
           keys.push_back(minIdx(j, lastKey));
         }
-        if (!llvm::isPowerOf2_64(keyTile) || keyTile == 1) {
+        // Blocks of `lanes` (key, d) pairs, keys past keyTile zero,
+        // transposed in registers; each column keeps its first keyTile
+        // lanes.
+        int64_t lanes = llvm::PowerOf2Ceil(keyTile);
+        if (keyTile == 1 || lanes > 16) {
           for (int64_t r = 0; r < keyTile; ++r)
             scf::ForOp::create(
                 b, loc, idx(0), idx(d), idx(1), ValueRange{},
@@ -912,22 +916,21 @@ void FlashKernelBuilder::packPanels() {
                 });
           return;
         }
-        // keyTile x keyTile blocks of (key, d), transposed in registers.
         Type elt = cast<MemRefType>(km.getType()).getElementType();
-        auto rowType = VectorType::get({keyTile}, elt);
-        auto f32Row = VectorType::get({keyTile}, f32);
+        auto rowType = VectorType::get({lanes}, elt);
+        auto f32Row = VectorType::get({lanes}, f32);
         Value zeros = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(f32Row, b.getF32FloatAttr(0)));
         auto block = [&](Value d0, int64_t width) {
-          SmallVector<Value> rows;
+          SmallVector<Value> rows(lanes, zeros);
           for (int64_t r = 0; r < keyTile; ++r) {
             SmallVector<Value> at = {ivs[0], ivs[1], keys[r], d0};
             Value x;
-            if (width == keyTile) {
+            if (width == lanes) {
               x = vector::LoadOp::create(b, loc, rowType, km, at);
             } else {
               Value mask = vector::CreateMaskOp::create(
-                  b, loc, VectorType::get({keyTile}, b.getI1Type()),
+                  b, loc, VectorType::get({lanes}, b.getI1Type()),
                   ValueRange{idx(width)});
               Value pass = arith::ConstantOp::create(
                   b, loc, DenseElementsAttr::get(rowType, b.getZeroAttr(elt)));
@@ -936,22 +939,29 @@ void FlashKernelBuilder::packPanels() {
             }
             if (elt != f32)
               x = arith::ExtFOp::create(b, loc, f32Row, x);
-            rows.push_back(arith::SelectOp::create(b, loc, valid[r], x, zeros));
+            rows[r] = arith::SelectOp::create(b, loc, valid[r], x, zeros);
           }
           SmallVector<Value> cols = flash::transposeLanes(b, loc, rows);
-          for (int64_t c = 0; c < width; ++c)
+          for (int64_t c = 0; c < width; ++c) {
+            Value col = cols[c];
+            if (keyTile < lanes)
+              col = vector::ExtractStridedSliceOp::create(
+                  b, loc, col, /*offsets=*/ArrayRef<int64_t>{0},
+                  /*sizes=*/ArrayRef<int64_t>{keyTile},
+                  /*strides=*/ArrayRef<int64_t>{1});
             vector::StoreOp::create(
-                b, loc, cols[c], kPanel,
+                b, loc, col, kPanel,
                 ValueRange{ivs[0], ivs[1], ivs[2], add(d0, idx(c)), idx(0)});
+          }
         };
-        scf::ForOp::create(b, loc, idx(0), idx(d / keyTile * keyTile),
-                           idx(keyTile), ValueRange{},
+        scf::ForOp::create(b, loc, idx(0), idx(d / lanes * lanes), idx(lanes),
+                           ValueRange{},
                            [&](OpBuilder &, Location, Value d0, ValueRange) {
-                             block(d0, keyTile);
+                             block(d0, lanes);
                              scf::YieldOp::create(b, loc);
                            });
-        if (d % keyTile)
-          block(idx(d / keyTile * keyTile), d % keyTile);
+        if (d % lanes)
+          block(idx(d / lanes * lanes), d % lanes);
       });
 
   SmallVector<ValueTile> valueTiles = getValueTiles();

@@ -17,11 +17,15 @@
 // CHECK:         %[[G:.+]] = arith.divui
 // CHECK:         %[[ROWS:.+]] = arith.muli %[[G]]
 // 160 rows per kv head reuse K: it is packed once in tiles of the S^T
-// register tile's 6 keys, [b][h][tile][D][6].
+// register tile's 6 keys, [b][h][tile][D][6], by 8 x 8 transposes in
+// registers of 6 key rows and 2 zero rows, each column cut to its 6 keys.
 // CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x64x6xf32>
 // CHECK:         scf.parallel
-// CHECK:           memref.load %[[KM]]
-// CHECK:           memref.store {{.*}}, %[[KP]]
+// CHECK:           scf.for
+// CHECK-COUNT-6:     vector.load %[[KM]]{{.*}} vector<8xf32>
+// CHECK-COUNT-24:    vector.shuffle
+// CHECK:             vector.extract_strided_slice {{.*}} {offsets = [0], sizes = [6], strides = [1]} : vector<8xf32> to vector<6xf32>
+// CHECK:             vector.store {{.*}}, %[[KP]]{{.*}} vector<6xf32>
 // V too, per column tile of the O accumulation (Dv = 32: one tile of 4
 // vectors), [b][h][tile][Sk][4 x 8].
 // CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
@@ -179,7 +183,7 @@ func.func @packed_keys_transposed(%q: tensor<1x8x200x36xf32>, %k: tensor<1x2x150
 // f32's (Qt 16 x 16, P 96 x 16) rather than 64 rows widening blocks per task.
 // CHECK-LABEL: func.func @bf16_packed_panels(
 // CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x16x6xf32>
-// CHECK:         arith.extf {{.*}} : bf16 to f32
+// CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
 // CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:         scf.parallel

@@ -31,6 +31,7 @@ square under causal masking, the window under a sliding window.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -75,7 +76,9 @@ class Problem:
                 f"D={self.d} {mask} {self.dtype}")
 
 
-def problems(quick, dtypes):
+def problems(quick, dtypes, only=None):
+    """The problems of the table; `only` (a regular expression) keeps those
+    whose label it matches."""
     out = []
     for dt in dtypes:
         seqs = (2048,) if quick else (512, 2048, 4096)
@@ -91,6 +94,8 @@ def problems(quick, dtypes):
         if not quick:
             out.append(Problem(1, 8, 8, 8192, 8192, 128, causal=True,
                                window=(511, 0), dtype=dt))
+    if only:
+        out = [p for p in out if re.search(only, p.label())]
     return out
 
 
@@ -385,7 +390,7 @@ def block_size(first):
 def measure(args, threads):
     """--shared-process: the systems of one process, interleaved."""
     from timing import interleaved
-    for i, p in enumerate(problems(args.quick, args.dtypes.split(","))):
+    for i, p in enumerate(problems(args.quick, args.dtypes.split(","), args.only)):
         q, k, v = draw(p, seed=i)
         rows = oracle_rows(p)
         want = oracle(p, q, k, v, rows)
@@ -416,7 +421,7 @@ def serve(args, threads):
     Requests: {"prepare": i} builds and checks problem i; {"time": n} makes
     one untimed and n timed calls of it and returns their times."""
     name = args.systems
-    all_problems = problems(args.quick, args.dtypes.split(","))
+    all_problems = problems(args.quick, args.dtypes.split(","), args.only)
     # Replies go on the original stdout; whatever the runtimes print (from
     # Python or C) goes to stderr instead.
     replies = os.fdopen(os.dup(1), "w")
@@ -496,6 +501,8 @@ def child_command(args, threads, systems, role):
            f"--runs={args.runs}", f"--max-seconds={args.max_seconds}"]
     if args.quick:
         cmd.append("--quick")
+    if args.only:
+        cmd.append(f"--only={args.only}")
     return cmd
 
 
@@ -521,7 +528,7 @@ def run_workers(args, threads, env, systems, settle=0.25):
         return json.loads(line)
 
     rows, dead = [], {}
-    for i, p in enumerate(problems(args.quick, args.dtypes.split(","))):
+    for i, p in enumerate(problems(args.quick, args.dtypes.split(","), args.only)):
         row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                "systems": {}}
         blocks, times = {}, {}
@@ -593,6 +600,9 @@ def main():
     ap.add_argument("--dtypes", default="f32,bf16")
     ap.add_argument("--quick", action="store_true",
                     help="S=2048 D=128 and decode Sk=4096 only")
+    ap.add_argument("--only", default=None, metavar="REGEX",
+                    help="only the problems whose label matches, e.g. "
+                         "'Sq=512 .* f32'")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--max-seconds", type=float, default=10.0,
                     help="a system whose checked call takes longer is timed by that call")

@@ -476,6 +476,17 @@ void FlashKernelBuilder::computeDotScores(Value p, Value j0, Value nk) {
         SmallVector<Value> keyIdx;
         for (int64_t k = 0; k < keys; ++k)
           keyIdx.push_back(minIdx(add(add(j0, jj), idx(k)), lastKey));
+        // Decoding streams K and V from memory once: asking for the keys' V
+        // rows now, while K is read, keeps two streams in flight (f32
+        // Sk=4096 on one AVX2 thread: 4.4-5.5 -> 3.2-4.4 ms).
+        int64_t perLine =
+            kCacheLineBytes /
+            (cast<MemRefType>(vm.getType()).getElementTypeBitWidth() / 8);
+        for (int64_t k = 0; k < keys; ++k)
+          for (int64_t e = 0; e < dv; e += perLine)
+            memref::PrefetchOp::create(
+                b, loc, vm, ValueRange{bIdx, kvHead, keyIdx[k], idx(e)},
+                /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
         // acc[slot] += K[key] chunk * Qr[row] chunk.
         auto step = [&](Value e, Value valid, ValueRange acc) {
           SmallVector<Value> kVec, qVec;

@@ -209,12 +209,16 @@ func.func @bf16_packed_panels(%q: tensor<1x2x80x16xbf16>, %k: tensor<1x2x80x16xb
 // the 8 scores in one vector, stored 4 rows per key into P.
 // CHECK-LABEL: func.func @decode_dot_scores(
 // CHECK-DAG:     %[[KM:.+]] = bufferization.to_buffer %arg1 read_only
+// CHECK-DAG:     %[[VM:.+]] = bufferization.to_buffer %arg2 read_only
 // CHECK:         scf.parallel
 // CHECK-DAG:       %[[P:.+]] = memref.alloca() : memref<96x8xf32>
 // CHECK-DAG:       %[[QR:.+]] = memref.alloca() : memref<4x64xf32>
 // CHECK-NOT:       memref.alloca() : memref<64x8xf32>
 // CHECK:           vector.store {{.*}}, %[[QR]]
 // CHECK:           scf.for {{.*}} step %c2
+// The V rows of the 2 keys (4 cache lines each) are asked for while K is
+// read.
+// CHECK-COUNT-8:       memref.prefetch %[[VM]][{{.*}}], read, locality<3>, data
 // CHECK:             scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK-COUNT-2:       vector.load %[[KM]]
 // CHECK-COUNT-4:       vector.load %[[QR]]

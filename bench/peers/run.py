@@ -99,6 +99,11 @@ def problems(quick, dtypes, only=None):
     return out
 
 
+def selected_problems(args):
+    """problems() as the command line selects them."""
+    return problems(args.quick, args.dtypes.split(","), args.only)
+
+
 # ----------------------------------------------------------------------------
 # Inputs and the oracle
 
@@ -390,7 +395,7 @@ def block_size(first):
 def measure(args, threads):
     """--shared-process: the systems of one process, interleaved."""
     from timing import interleaved
-    for i, p in enumerate(problems(args.quick, args.dtypes.split(","), args.only)):
+    for i, p in enumerate(selected_problems(args)):
         q, k, v = draw(p, seed=i)
         rows = oracle_rows(p)
         want = oracle(p, q, k, v, rows)
@@ -421,7 +426,7 @@ def serve(args, threads):
     Requests: {"prepare": i} builds and checks problem i; {"time": n} makes
     one untimed and n timed calls of it and returns their times."""
     name = args.systems
-    all_problems = problems(args.quick, args.dtypes.split(","), args.only)
+    all_problems = selected_problems(args)
     # Replies go on the original stdout; whatever the runtimes print (from
     # Python or C) goes to stderr instead.
     replies = os.fdopen(os.dup(1), "w")
@@ -528,7 +533,7 @@ def run_workers(args, threads, env, systems, settle=0.25):
         return json.loads(line)
 
     rows, dead = [], {}
-    for i, p in enumerate(problems(args.quick, args.dtypes.split(","), args.only)):
+    for i, p in enumerate(selected_problems(args)):
         row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                "systems": {}}
         blocks, times = {}, {}

@@ -909,9 +909,8 @@ void FlashKernelBuilder::packPanels() {
           valid.push_back(cmp(arith::CmpIPredicate::slt, j, sk));
           keys.push_back(minIdx(j, lastKey));
         }
-        // Blocks of `lanes` (key, d) pairs, keys past keyTile zero,
-        // transposed in registers; each column keeps its first keyTile
-        // lanes.
+        // Element by element for tiles that a transpose would not serve: one
+        // key, or past 16 lanes.
         int64_t lanes = llvm::PowerOf2Ceil(keyTile);
         if (keyTile == 1 || lanes > 16) {
           for (int64_t r = 0; r < keyTile; ++r)
@@ -927,6 +926,9 @@ void FlashKernelBuilder::packPanels() {
                 });
           return;
         }
+        // Blocks of `lanes` (key, d) pairs, keys past keyTile zero,
+        // transposed in registers; each column keeps its first keyTile
+        // lanes.
         Type elt = cast<MemRefType>(km.getType()).getElementType();
         auto rowType = VectorType::get({lanes}, elt);
         auto f32Row = VectorType::get({lanes}, f32);

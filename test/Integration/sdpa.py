@@ -10,6 +10,8 @@
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{query-block=32 key-block=12 threads=2})"
 # 16 lanes with the default 48-row blocks: K packed by 8 x 8 transposes.
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=16 key-block=32})"
+# One vector of rows in 16 lanes: 24-key tiles, packed element by element.
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=16 query-block=16})"
 # Keys split across tasks and combined by log-sum-exp.
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{key-splits=3 key-block=12})"
 

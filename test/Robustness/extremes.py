@@ -100,4 +100,57 @@ def nan_case(name, dt, tol):
 nan_case("nan_inf_propagation", "f32", 1e-5)
 nan_case("nan_inf_propagation_bf16", "bf16", 2e-2)
 
+
+def bf16_nearest(x):
+    """f32 -> bf16 bits by value: of the two bf16 values around x (its bits
+    cut to the high half, and the next one away from zero), the nearer in
+    float64, ties to the even one; past the largest bf16 by half its ulp or
+    more, infinity. NaN as None."""
+    out = []
+    for f in x.astype(np.float32):
+        bits = int(np.array(f).view(np.uint32))
+        if np.isnan(f):
+            out.append(None)
+        elif np.isinf(f) or abs(float(f)) >= 2.0**128 * (1 - 2.0**-9):
+            out.append((bits >> 16 & 0x8000) | 0x7F80)
+        else:
+            lo = bits >> 16
+            below, above = (abs(float(np.array((c << 16) & 0xFFFFFFFF,
+                                                 np.uint32).view(np.float32))
+                                - float(f)) for c in (lo, lo + 1))
+            out.append(lo if below < above or (below == above and lo % 2 == 0)
+                       else lo + 1)
+    return out
+
+
+# f32 -> bf16 rounding, bit for bit: ties to even both ways, carries into
+# the exponent, overflow to infinity, subnormals, signed zeros, NaN (quiet,
+# and signalling with only low payload bits, which plain truncation of the
+# bits would turn into infinity). Random bits cover the rest.
+one = 1.0
+special = np.array([
+    one, one + 2**-8, one + 3 * 2**-8, one + 2**-8 + 2**-20,
+    one + 2**-8 - 2**-20, -(one + 3 * 2**-8), 2 - 2**-9, 2 - 2**-10,
+    3.4028235e38, -3.3961775e38, 3.3961775e38 * (1 + 2**-9), np.inf, -np.inf,
+    1e-40, -1e-39, 2.5e-45, 0.0, -0.0, 65504.0], np.float32)
+nan_bits = np.array([0x7FC00000, 0xFFC00001, 0x7F800001, 0x7F80FFFF],
+                    np.uint32)
+random_bits = r.rng.integers(0, 2**32, 4096, dtype=np.uint64).astype(np.uint32)
+x = np.concatenate([special, nan_bits.view(np.float32),
+                    random_bits.view(np.float32)])
+ir = f"""func.func @main(%x: tensor<{x.size}xf32>) -> tensor<{x.size}xbf16> {{
+  %0 = arith.truncf %x : tensor<{x.size}xf32> to tensor<{x.size}xbf16>
+  return %0 : tensor<{x.size}xbf16>
+}}"""
+r.count += 1
+got = r.run(ir, [x])
+want = bf16_nearest(x)
+bad = [i for i, (g, w) in enumerate(zip(got, want))
+       if (w is None and (g & 0x7F80 != 0x7F80 or g & 0x7F == 0)) or
+       (w is not None and g != w)]
+print(f"{'PASS' if not bad else 'FAIL'} bf16_rounding: {len(bad)} of {x.size} "
+      f"differ" + (f", first {x[bad[0]]!r} -> {got[bad[0]]:#06x} "
+                   f"(want {want[bad[0]]})" if bad else ""))
+r.failures += bool(bad)
+
 r.finish()

@@ -280,13 +280,23 @@ def AttnTileContractionsPass : Pass<"attn-tile-contractions"> {
 }
 
 def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
-  let summary = "Expand exp and tanh into vectorizable polynomials";
+  let summary = "Expand exp, tanh and bf16 rounding into vector code";
   let description = [{
     Rewrites `math.exp` and `math.tanh` (scalar or vector, f32) into MLIR's
     polynomial approximations, so that the kernels' vector code stays in
     vector registers instead of calling scalar `expf`/`tanhf` per lane.
     The approximations are accurate to a few ulp in f32.
+
+    With `include-bf16`, f32 -> bf16 `arith.truncf` (and bf16 -> f32
+    `arith.extf`) become integer code too: rounding to nearest even, NaN
+    kept a quiet NaN. x86 without AVX512-BF16 or AVX-NE-CONVERT has no
+    instruction for the rounding, and LLVM calls `__truncsfbf2` once per
+    lane instead. The CPU pipeline sets it for such hosts.
   }];
+  let options = [
+    Option<"includeBf16", "include-bf16", "bool", /*default=*/"false",
+           "Also expand f32 -> bf16 truncf and bf16 -> f32 extf">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::vector::VectorDialect"

@@ -98,12 +98,17 @@ static bool packsPanels(SdpaOp op, const FlashOptions &options) {
          getKeySplits(op, options) == 1;
 }
 
-/// The options for one op, with the automatic query block resolved: two
-/// vectors of rows for f32 (three with 16 lanes, whose O tiles are then
-/// 6 rows x 4 vectors: +13% at S=2048 D=128 on the Xeon measured), never more
-/// vectors than the rows that share a kv head need (decoding has G rows per
-/// kv head). f16/bf16 take the same when K and V are packed into f32 panels
-/// (the register tiles then read f32 alike), else eight: their K/V blocks are
+/// The options for one op, with the automatic query block resolved: three
+/// vectors of rows for f32, never more than the rows that share a kv head
+/// need (decoding has G rows per kv head). With 16 lanes the O tiles are
+/// then 6 rows x 4 vectors (+13% over two vectors at S=2048 D=128 on the
+/// Xeon measured). With 8, S^T tiles of 4 keys x 3 vectors and O tiles of
+/// 3 rows x 4 vectors take fewer loads per FMA than two vectors' 6 x 2 and
+/// 4 x 3, with no odd tile left (AVX2, measured: +4-6% at D=64, +0-3% at
+/// D=128); past D=128 the larger Qt and O cost more than that in L1
+/// misses, and two vectors stay (D=256: 5% faster than three).
+/// f16/bf16 take the same when K and V are packed into f32 panels (the
+/// register tiles then read f32 alike), else eight: their K/V blocks are
 /// widened once per task, which more rows amortize. Eight vectors of rows
 /// keep O, P and Q^T past a 32 KiB L1 (bf16 S=2048 D=128 on AVX2: 1.45x
 /// slower than two, measured).
@@ -119,7 +124,10 @@ static FlashOptions resolveOptions(SdpaOp op, FlashOptions options) {
     resolved.queryBlock = vectors * w;
     return resolved;
   };
-  FlashOptions f32Block = withVectors(w >= 16 ? 3 : 2);
+  int64_t headDim = std::max(op.getQuery().getType().getDimSize(3),
+                             op.getValue().getType().getDimSize(3));
+  FlashOptions f32Block =
+      withVectors(w >= 16 || (headDim > 0 && headDim <= 128) ? 3 : 2);
   if (op.getQuery().getType().getElementType().isF32() ||
       packsPanels(op, f32Block))
     return f32Block;
@@ -211,12 +219,46 @@ private:
   /// acc[r * N + c] += splat(scalars[r]) * vectors[c].
   SmallVector<Value> fmaOuterProduct(ArrayRef<Value> scalars,
                                      ArrayRef<Value> vectors, ValueRange acc) {
-    SmallVector<Value> next;
-    for (auto [r, x] : llvm::enumerate(scalars)) {
-      Value splatX = vector::BroadcastOp::create(b, loc, vecType, x);
-      for (auto [c, v] : llvm::enumerate(vectors))
-        next.push_back(vector::FMAOp::create(b, loc, splatX, v,
-                                             acc[r * vectors.size() + c]));
+    return fmaOuterProduct(
+        scalars, vectors.size(), [&](int64_t c) { return vectors[c]; }, acc);
+  }
+
+  /// The same with vector c made by `vectorAt(c)`. The FMAs go vector by
+  /// vector when there are fewer scalars than vectors, so that the live
+  /// operands are the splats and one vector: a 3 x 4 tile then needs 12
+  /// accumulators + 3 splats + 1 vector, exactly AVX2's 16 registers,
+  /// instead of 17 and spills.
+  SmallVector<Value> fmaOuterProduct(ArrayRef<Value> scalars,
+                                     int64_t numVectors,
+                                     function_ref<Value(int64_t)> vectorAt,
+                                     ValueRange acc) {
+    int64_t numScalars = scalars.size();
+    SmallVector<Value> next(numScalars * numVectors);
+    auto splat = [&](int64_t r) {
+      return vector::BroadcastOp::create(b, loc, vecType, scalars[r]);
+    };
+    auto fma = [&](int64_t r, int64_t c, Value x, Value v) {
+      int64_t i = r * numVectors + c;
+      next[i] = vector::FMAOp::create(b, loc, x, v, acc[i]);
+    };
+    if (numScalars < numVectors) {
+      SmallVector<Value> splats;
+      for (int64_t r = 0; r < numScalars; ++r)
+        splats.push_back(splat(r));
+      for (int64_t c = 0; c < numVectors; ++c) {
+        Value v = vectorAt(c);
+        for (int64_t r = 0; r < numScalars; ++r)
+          fma(r, c, splats[r], v);
+      }
+      return next;
+    }
+    SmallVector<Value> vectors;
+    for (int64_t c = 0; c < numVectors; ++c)
+      vectors.push_back(vectorAt(c));
+    for (int64_t r = 0; r < numScalars; ++r) {
+      Value x = splat(r);
+      for (int64_t c = 0; c < numVectors; ++c)
+        fma(r, c, x, vectors[c]);
     }
     return next;
   }
@@ -815,29 +857,25 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value alphaBuf,
               b, loc, idx(0), nk, idx(1), init,
               [&](OpBuilder &, Location, Value r, ValueRange acc) {
                 Value key = add(j0, r);
-                SmallVector<Value> vvec;
-                for (int64_t c = 0; c < vecs; ++c)
-                  vvec.push_back(
-                      vPanel ? vector::LoadOp::create(b, loc, vecType, vPanel,
-                                                      ValueRange{bIdx, kvHead,
-                                                                 idx(tile), key,
-                                                                 idx(c * w)})
-                                   .getResult()
-                      : vBlock
-                          ? vector::LoadOp::create(
-                                b, loc, vecType, vBlock,
-                                ValueRange{r, idx(e0 + c * w)})
-                                .getResult()
-                          : loadVector(vm, {bIdx, kvHead, key, idx(e0 + c * w)},
-                                       e0 + (c + 1) * w > dv
-                                           ? idx(dv - e0 - c * w)
-                                           : Value()));
+                auto vvec = [&](int64_t c) -> Value {
+                  if (vPanel)
+                    return vector::LoadOp::create(
+                        b, loc, vecType, vPanel,
+                        ValueRange{bIdx, kvHead, idx(tile), key, idx(c * w)});
+                  if (vBlock)
+                    return vector::LoadOp::create(
+                        b, loc, vecType, vBlock,
+                        ValueRange{r, idx(e0 + c * w)});
+                  return loadVector(vm, {bIdx, kvHead, key, idx(e0 + c * w)},
+                                    e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w)
+                                                          : Value());
+                };
                 SmallVector<Value> pElems;
                 for (int64_t ii = 0; ii < queryTile; ++ii)
                   pElems.push_back(memref::LoadOp::create(
                       b, loc, p, ValueRange{r, add(i0, idx(ii))}));
                 scf::YieldOp::create(b, loc,
-                                     fmaOuterProduct(pElems, vvec, acc));
+                                     fmaOuterProduct(pElems, vecs, vvec, acc));
               });
           for (int64_t ii = 0; ii < queryTile; ++ii)
             for (int64_t c = 0; c < vecs; ++c)

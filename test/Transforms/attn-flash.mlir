@@ -1,4 +1,5 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4}))" -split-input-file | FileCheck %s
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=16}))" -split-input-file | FileCheck %s --check-prefix=Q16
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 query-block=32 key-block=48}))" -split-input-file | FileCheck %s --check-prefix=W16
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16}))" -split-input-file | FileCheck %s --check-prefix=PACK
 // RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=12}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
@@ -7,7 +8,7 @@
 
 // The kernel: read-only buffers in, one parallel loop over (batch, kv head,
 // row block), stack scratch per task, an online-softmax loop over key blocks
-// carrying the running max and sum (2 vectors each), and the result tensor.
+// carrying the running max and sum (3 vectors each), and the result tensor.
 // CHECK-LABEL: func.func @gqa(
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x8x40x64xf32>, %[[K:[^:]+]]: tensor<2x2x300x64xf32>, %[[V:[^:]+]]: tensor<2x2x300x32xf32>
 // CHECK-DAG:     %[[QM:.+]] = bufferization.to_buffer %[[Q]] read_only
@@ -17,15 +18,14 @@
 // CHECK:         %[[G:.+]] = arith.divui
 // CHECK:         %[[ROWS:.+]] = arith.muli %[[G]]
 // 160 rows per kv head reuse K: it is packed once in tiles of the S^T
-// register tile's 6 keys, [b][h][tile][D][6], by 8 x 8 transposes in
-// registers of 6 key rows and 2 zero rows, each column cut to its 6 keys.
-// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x64x6xf32>
+// register tile's 4 keys, [b][h][tile][D][4], by 4 x 4 transposes in
+// registers.
+// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x64x4xf32>
 // CHECK:         scf.parallel
 // CHECK:           scf.for
-// CHECK-COUNT-6:     vector.load %[[KM]]{{.*}} vector<8xf32>
-// CHECK-COUNT-24:    vector.shuffle
-// CHECK:             vector.extract_strided_slice {{.*}} {offsets = [0], sizes = [6], strides = [1]} : vector<8xf32> to vector<6xf32>
-// CHECK:             vector.store {{.*}}, %[[KP]]{{.*}} vector<6xf32>
+// CHECK-COUNT-4:     vector.load %[[KM]]{{.*}} vector<4xf32>
+// CHECK-COUNT-8:     vector.shuffle
+// CHECK-COUNT-4:     vector.store {{.*}}, %[[KP]]{{.*}} vector<4xf32>
 // V too, per column tile of the O accumulation (Dv = 32: one tile of 4
 // vectors), [b][h][tile][Sk][4 x 8].
 // CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
@@ -35,14 +35,14 @@
 // CHECK:         %[[NB:.+]] = arith.ceildivui %[[ROWS]]
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = {{.*}} to (%{{.*}}, %{{.*}}, %[[NB]])
 // CHECK:           memref.alloca_scope
-// Qt, O (Dv = 32), P (96 keys x 16 queries), alpha and l.
-// CHECK-DAG:         memref.alloca() : memref<64x16xf32>
-// CHECK-DAG:         memref.alloca() : memref<16x32xf32>
-// CHECK-DAG:         memref.alloca() : memref<96x16xf32>
-// CHECK:             %{{.+}}:4 = scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// S^T = K Qt: 6 keys x 2 query vectors = 12 accumulators.
+// O (Dv = 32), P (96 keys x 24 queries), alpha, l and Qt.
+// CHECK-DAG:         memref.alloca() : memref<24x32xf32>
+// CHECK-DAG:         memref.alloca() : memref<96x24xf32>
+// CHECK-DAG:         memref.alloca() : memref<64x24xf32>
+// CHECK:             %{{.+}}:6 = scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// S^T = K Qt: 4 keys x 3 query vectors = 12 accumulators.
 // CHECK:               scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK-COUNT-6:         memref.load %[[KP]]
+// CHECK-COUNT-4:         memref.load %[[KP]]
 // CHECK-COUNT-12:        vector.fma
 // Online softmax in base 2 (Qt carries scale * log2(e)): the max two rows
 // per step as compare + select (one vmaxps), then exp2 from the exponent
@@ -52,11 +52,37 @@
 // CHECK-NOT:           math.exp
 // CHECK:               math.floor {{.*}} : vector<8xf32>
 // CHECK:               arith.bitcast {{.*}} : vector<8xi32> to vector<8xf32>
-// O += P V: V rows loaded as vectors from the panel.
-// CHECK:               vector.load %[[VP]]
+// O += P V in tiles of 3 rows x 4 vectors: the 3 rows' P broadcast first,
+// then each V vector loaded from the panel right before its 3 FMAs, so that
+// 12 accumulators + 3 splats + 1 vector fit AVX2's 16 registers.
+// CHECK:               scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-3:         vector.broadcast
+// CHECK-NOT:             vector.fma
+// CHECK:                 vector.load %[[VP]]
+// CHECK-COUNT-3:         vector.fma
+// CHECK-NOT:             vector.fma
+// CHECK:                 vector.load %[[VP]]
+// CHECK-COUNT-3:         vector.fma
 // CHECK:           memref.store {{.*}}, %[[OUT]]
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.sdpa
+// With two vectors of rows (query-block=16), 6 keys x 2 query vectors: the
+// 6-key tiles are packed by 8 x 8 transposes of 6 key rows and 2 zero rows,
+// each column cut to its 6 keys; O tiles of 4 rows x 4 vectors would not fit,
+// so 2 rows x 4 vectors, splats first as above.
+// Q16-LABEL: func.func @gqa(
+// Q16:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x64x6xf32>
+// Q16:         scf.parallel
+// Q16:           scf.for
+// Q16-COUNT-6:     vector.load {{.*}} vector<8xf32>
+// Q16-COUNT-24:    vector.shuffle
+// Q16:             vector.extract_strided_slice {{.*}} {offsets = [0], sizes = [6], strides = [1]} : vector<8xf32> to vector<6xf32>
+// Q16:             vector.store {{.*}}, %[[KP]]{{.*}} vector<6xf32>
+// Q16-DAG:         memref.alloca() : memref<96x16xf32>
+// Q16-DAG:         memref.alloca() : memref<64x16xf32>
+// Q16:             scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// Q16-COUNT-6:       memref.load %[[KP]]
+// Q16-COUNT-12:      vector.fma
 // With 16 lanes (32 vector registers on AVX-512) the S^T tile doubles: 12
 // keys x 2 query vectors = 24 accumulators.
 // W16-LABEL: func.func @gqa(
@@ -178,26 +204,40 @@ func.func @packed_keys_transposed(%q: tensor<1x8x200x36xf32>, %k: tensor<1x2x150
 
 // -----
 
-// bf16 with 80 rows per kv head: blocks of 16 rows reuse K and V often
+// Past D=128, blocks of two vectors of rows (16 with 8 lanes): three would
+// make Qt and O 24 KiB each.
+// CHECK-LABEL: func.func @wide_head(
+// CHECK-DAG:     memref.alloca() : memref<256x16xf32>
+// CHECK-DAG:     memref.alloca() : memref<96x16xf32>
+// CHECK-NOT:     memref.alloca() : memref<{{[0-9]+}}x24xf32>
+func.func @wide_head(%q: tensor<1x2x64x256xf32>, %k: tensor<1x2x64x256xf32>, %v: tensor<1x2x64x256xf32>) -> tensor<1x2x64x256xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x2x64x256xf32>, tensor<1x2x64x256xf32>, tensor<1x2x64x256xf32>) -> tensor<1x2x64x256xf32>
+  return %o : tensor<1x2x64x256xf32>
+}
+
+// -----
+
+// bf16 with 100 rows per kv head: blocks of 24 rows reuse K and V often
 // enough to pack them into f32 panels once per call, so the row blocks are
-// f32's (Qt 16 x 16, P 96 x 16) rather than 64 rows widening blocks per task.
+// f32's (Qt 16 x 24, P 96 x 24) rather than 64 rows widening blocks per task
+// (K and V blocks of 96 x 16).
 // CHECK-LABEL: func.func @bf16_packed_panels(
-// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x16x6xf32>
-// CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:         %[[KP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x?x16x4xf32>
+// CHECK:         arith.extf {{.*}} : vector<4xbf16> to vector<4xf32>
 // CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
 // CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:         scf.parallel
-// CHECK-DAG:       memref.alloca() : memref<16x16xf32>
-// CHECK-DAG:       memref.alloca() : memref<96x16xf32>
+// CHECK-DAG:       memref.alloca() : memref<16x24xf32>
+// CHECK-DAG:       memref.alloca() : memref<96x24xf32>
 // CHECK-NOT:       memref.alloca() : memref<96x16xf32>
 // CHECK:           scf.for
 // CHECK-NOT:         arith.extf {{.*}} : vector<8xbf16>
 // CHECK:             memref.load %[[KP]]
 // CHECK:             vector.load %[[VP]]
 // CHECK:           arith.truncf {{.*}} : f32 to bf16
-func.func @bf16_packed_panels(%q: tensor<1x2x80x16xbf16>, %k: tensor<1x2x80x16xbf16>, %v: tensor<1x2x80x16xbf16>) -> tensor<1x2x80x16xbf16> {
-  %o = attn.sdpa %q, %k, %v : (tensor<1x2x80x16xbf16>, tensor<1x2x80x16xbf16>, tensor<1x2x80x16xbf16>) -> tensor<1x2x80x16xbf16>
-  return %o : tensor<1x2x80x16xbf16>
+func.func @bf16_packed_panels(%q: tensor<1x2x100x16xbf16>, %k: tensor<1x2x100x16xbf16>, %v: tensor<1x2x100x16xbf16>) -> tensor<1x2x100x16xbf16> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x2x100x16xbf16>, tensor<1x2x100x16xbf16>, tensor<1x2x100x16xbf16>) -> tensor<1x2x100x16xbf16>
+  return %o : tensor<1x2x100x16xbf16>
 }
 
 // -----

@@ -5,27 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "kernel.h"
 
-static uint64_t state = 0x243F6A8885A308D3ull;
-
-static uint16_t uniformBf16(void) { /* in [-2, 2), truncated to bf16 */
-  state = state * 6364136223846793005ull + 1442695040888963407ull;
-  float f = (float)((double)(state >> 11) / 9007199254740992.0 * 4.0 - 2.0);
+/* uniform() in [-2, 2), truncated to bf16. */
+static uint16_t uniformBf16(void) {
+  float f = 2.0f * uniform();
   uint32_t bits;
   memcpy(&bits, &f, sizeof bits);
   return (uint16_t)(bits >> 16);
-}
-
-static int dump(const char *dir, const char *name, const void *p, size_t n) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(p, 1, n, f) != n) {
-    perror(path);
-    return 1;
-  }
-  return fclose(f) != 0;
 }
 
 int main(int argc, char **argv) {

@@ -223,42 +223,34 @@ private:
         scalars, vectors.size(), [&](int64_t c) { return vectors[c]; }, acc);
   }
 
-  /// The same with vector c made by `vectorAt(c)`. The FMAs go vector by
-  /// vector when there are fewer scalars than vectors, so that the live
-  /// operands are the splats and one vector: a 3 x 4 tile then needs 12
-  /// accumulators + 3 splats + 1 vector, exactly AVX2's 16 registers,
-  /// instead of 17 and spills.
+  /// The same with vector c made by `vectorAt(c)`. The operands of the
+  /// smaller side are made first and stay live while the other side's go
+  /// one at a time: with fewer scalars than vectors, vector by vector, so
+  /// that a 3 x 4 tile needs 12 accumulators + 3 splats + 1 vector, exactly
+  /// AVX2's 16 registers, instead of 17 and spills.
   SmallVector<Value> fmaOuterProduct(ArrayRef<Value> scalars,
                                      int64_t numVectors,
                                      function_ref<Value(int64_t)> vectorAt,
                                      ValueRange acc) {
     int64_t numScalars = scalars.size();
-    SmallVector<Value> next(numScalars * numVectors);
-    auto splat = [&](int64_t r) {
+    auto splat = [&](int64_t r) -> Value {
       return vector::BroadcastOp::create(b, loc, vecType, scalars[r]);
     };
-    auto fma = [&](int64_t r, int64_t c, Value x, Value v) {
-      int64_t i = r * numVectors + c;
-      next[i] = vector::FMAOp::create(b, loc, x, v, acc[i]);
-    };
-    if (numScalars < numVectors) {
-      SmallVector<Value> splats;
-      for (int64_t r = 0; r < numScalars; ++r)
-        splats.push_back(splat(r));
-      for (int64_t c = 0; c < numVectors; ++c) {
-        Value v = vectorAt(c);
-        for (int64_t r = 0; r < numScalars; ++r)
-          fma(r, c, splats[r], v);
+    bool byVector = numScalars < numVectors;
+    int64_t numOuter = byVector ? numVectors : numScalars;
+    int64_t numInner = byVector ? numScalars : numVectors;
+    SmallVector<Value> inner;
+    for (int64_t i = 0; i < numInner; ++i)
+      inner.push_back(byVector ? splat(i) : vectorAt(i));
+    SmallVector<Value> next(numScalars * numVectors);
+    for (int64_t o = 0; o < numOuter; ++o) {
+      Value x = byVector ? vectorAt(o) : splat(o);
+      for (int64_t i = 0; i < numInner; ++i) {
+        auto [r, c] = byVector ? std::pair(i, o) : std::pair(o, i);
+        Value s = byVector ? inner[i] : x, v = byVector ? x : inner[i];
+        next[r * numVectors + c] =
+            vector::FMAOp::create(b, loc, s, v, acc[r * numVectors + c]);
       }
-      return next;
-    }
-    SmallVector<Value> vectors;
-    for (int64_t c = 0; c < numVectors; ++c)
-      vectors.push_back(vectorAt(c));
-    for (int64_t r = 0; r < numScalars; ++r) {
-      Value x = splat(r);
-      for (int64_t c = 0; c < numVectors; ++c)
-        fma(r, c, x, vectors[c]);
     }
     return next;
   }

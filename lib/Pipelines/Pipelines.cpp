@@ -108,6 +108,7 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
     ConvertSCFToOpenMPPassOptions ompOptions;
     ompOptions.numThreads = threads;
     pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
+    pm.addPass(createAttnOmpSchedulePass());
     AttnApproximateMathPassOptions mathOptions;
     mathOptions.includeBf16 = !hostConvertsToBF16();
     pm.addPass(createAttnApproximateMathPass(mathOptions));

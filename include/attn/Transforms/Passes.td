@@ -303,4 +303,33 @@ def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
   ];
 }
 
+def AttnOmpSchedulePass : Pass<"attn-omp-schedule"> {
+  let summary = "Give OpenMP worksharing loops without a schedule one";
+  let description = [{
+    Sets the `schedule` clause of every `omp.wsloop` that has none, which
+    is what `convert-scf-to-openmp` produces. The CPU pipeline runs it with
+    `guided`: on a machine whose cores are not all equally fast at a given
+    moment (a VM's vCPUs, a busy SMT sibling), a static schedule makes every
+    call as slow as its slowest thread, while guided chunks let the others
+    take over its share. Chunks start at about remaining / threads and
+    shrink, so tiny iterations (panel packing) take few atomic grabs, unlike
+    `dynamic` with chunk 1. A loop that already has a schedule keeps it.
+  }];
+  let options = [
+    Option<"kind", "kind", "::mlir::omp::ClauseScheduleKind",
+           /*default=*/"::mlir::omp::ClauseScheduleKind::Guided",
+           "The schedule to set",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::omp::ClauseScheduleKind::Static, "static",
+                        "contiguous equal chunks, one per thread"),
+             clEnumValN(::mlir::omp::ClauseScheduleKind::Dynamic, "dynamic",
+                        "one iteration per grab"),
+             clEnumValN(::mlir::omp::ClauseScheduleKind::Guided, "guided",
+                        "shrinking chunks, grabbed as threads free up"),
+             clEnumValN(::mlir::omp::ClauseScheduleKind::Runtime, "runtime",
+                        "what OMP_SCHEDULE says when the program runs"))}]>
+  ];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

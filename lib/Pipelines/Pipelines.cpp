@@ -7,6 +7,7 @@
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Transforms/Passes.h"
+#include "attn/Transforms/Transforms.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
@@ -20,8 +21,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -89,8 +88,8 @@ static void buildMathMemRefAndLoopsToLLVM(OpPassManager &pm) {
 /// lowers each lane's `fptrunc` to a call of `__truncsfbf2`: on AVX2, 2.6 ms
 /// of bf16 B=1 H=8 S=512 D=128's 10 ms went to those calls for the output.
 static bool hostConvertsToBF16() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return features.lookup("avx512bf16") || features.lookup("avxneconvert");
+  return attn::hostHasCPUFeature("avx512bf16") ||
+         attn::hostHasCPUFeature("avxneconvert");
 }
 
 void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,

@@ -12,6 +12,7 @@
 #include "attn/Runtime/CudaRuntime.h"
 #include "attn/Support/InputLimits.h"
 #include "attn/Transforms/Passes.h"
+#include "attn/Transforms/Transforms.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -33,7 +34,6 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -323,8 +323,7 @@ static LogicalResult parsePipelineText(StringRef text, OpPassManager &pm,
 bool attn::requestAmx() {
   static const bool granted = [] {
 #if defined(__linux__) && defined(__x86_64__)
-    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-    if (!features.lookup("amx-tile") || !features.lookup("amx-bf16"))
+    if (!hostHasCPUFeature("amx-tile") || !hostHasCPUFeature("amx-bf16"))
       return false;
     // Linux keeps the 8 KiB of tile state off until a process asks for it;
     // without it the first tile instruction raises SIGILL.

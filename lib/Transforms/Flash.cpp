@@ -51,13 +51,14 @@ namespace attn {
 using namespace mlir;
 using namespace mlir::attn;
 
+bool mlir::attn::hostHasCPUFeature(StringRef feature) {
+  static const llvm::StringMap<bool> features =
+      llvm::sys::getHostCPUFeatures();
+  return features.lookup(feature);
+}
+
 int64_t mlir::attn::getHostVectorWidth() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  auto has = [&](StringRef f) {
-    auto it = features.find(f);
-    return it != features.end() && it->second;
-  };
-  return has("avx512f") ? 16 : 8;
+  return hostHasCPUFeature("avx512f") ? 16 : 8;
 }
 
 namespace {

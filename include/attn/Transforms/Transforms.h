@@ -7,6 +7,8 @@
 #ifndef ATTN_TRANSFORMS_TRANSFORMS_H
 #define ATTN_TRANSFORMS_TRANSFORMS_H
 
+#include "llvm/ADT/StringRef.h"
+
 #include <cstdint>
 
 namespace mlir {
@@ -31,6 +33,10 @@ struct FlashOptions {
   /// AMX-BF16 and the OS permission to use it).
   bool amx = false;
 };
+
+/// Whether the host CPU has `feature`, by LLVM's name for it ("avx512f",
+/// "amx-bf16", ...).
+bool hostHasCPUFeature(llvm::StringRef feature);
 
 /// f32 lanes of the host's widest vectors: 16 with AVX-512, else 8.
 int64_t getHostVectorWidth();

@@ -52,8 +52,7 @@ using namespace mlir;
 using namespace mlir::attn;
 
 bool mlir::attn::hostHasCPUFeature(StringRef feature) {
-  static const llvm::StringMap<bool> features =
-      llvm::sys::getHostCPUFeatures();
+  static const llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   return features.lookup(feature);
 }
 
@@ -898,17 +897,34 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
             b, loc, empty, zero, arith::DivFOp::create(b, loc, one, li));
         auto [hv, qi] = rowToHeadQuery(add(q0, i));
         Value h = hv, query = qi;
-        scf::ForOp::create(b, loc, idx(0), idx(dv), idx(1), ValueRange{},
+        Value invVec = vector::BroadcastOp::create(b, loc, vecType, inv);
+        auto outVec = VectorType::get({w}, outElt);
+        // Whole vectors (O has dvPad columns); a row narrower than that
+        // ends with a masked store.
+        auto store = [&](Value e, int64_t valid) {
+          Value x =
+              vector::LoadOp::create(b, loc, vecType, o, ValueRange{i, e});
+          x = arith::MulFOp::create(b, loc, x, invVec);
+          if (outElt != f32)
+            x = arith::TruncFOp::create(b, loc, outVec, x);
+          SmallVector<Value> at = {bIdx, h, query, e};
+          if (valid == w) {
+            vector::StoreOp::create(b, loc, x, om, at);
+            return;
+          }
+          Value mask = vector::CreateMaskOp::create(
+              b, loc, VectorType::get({w}, b.getI1Type()),
+              ValueRange{idx(valid)});
+          vector::MaskedStoreOp::create(b, loc, om, at, mask, x);
+        };
+        scf::ForOp::create(b, loc, idx(0), idx(dv / w * w), idx(w),
+                           ValueRange{},
                            [&](OpBuilder &, Location, Value e, ValueRange) {
-                             Value x = memref::LoadOp::create(b, loc, o,
-                                                              ValueRange{i, e});
-                             x = arith::MulFOp::create(b, loc, x, inv);
-                             if (outElt != f32)
-                               x = arith::TruncFOp::create(b, loc, outElt, x);
-                             memref::StoreOp::create(
-                                 b, loc, x, om, ValueRange{bIdx, h, query, e});
+                             store(e, w);
                              scf::YieldOp::create(b, loc);
                            });
+        if (dv % w)
+          store(idx(dv / w * w), dv % w);
         scf::YieldOp::create(b, loc);
       });
 }

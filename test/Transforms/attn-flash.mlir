@@ -63,7 +63,8 @@
 // CHECK-NOT:             vector.fma
 // CHECK:                 vector.load %[[VP]]
 // CHECK-COUNT-3:         vector.fma
-// CHECK:           memref.store {{.*}}, %[[OUT]]
+// The output rows, O / l, are written vector by vector.
+// CHECK:           vector.store {{.*}}, %[[OUT]]{{.*}} : memref<2x8x40x32xf32>, vector<8xf32>
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.sdpa
 // With two vectors of rows (query-block=16), 6 keys x 2 query vectors: the
@@ -128,7 +129,8 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 // CHECK:         math.tanh {{.*}} : vector<8xf32>
 // CHECK:         memref.load {{.*}} : memref<1x1x1x40xi1>
 // CHECK:         arith.select
-// CHECK:         arith.truncf {{.*}} : f32 to bf16
+// CHECK:         arith.truncf {{.*}} : vector<8xf32> to vector<8xbf16>
+// CHECK-NEXT:    vector.store {{.*}} : memref<1x4x12x16xbf16>, vector<8xbf16>
 func.func @bf16_mask_softcap(%q: tensor<1x4x12x16xbf16>, %k: tensor<1x4x40x16xbf16>, %v: tensor<1x4x40x16xbf16>, %m: tensor<1x1x1x40xi1>) -> tensor<1x4x12x16xbf16> {
   %o = attn.sdpa %q, %k, %v mask(%m) {softcap = 20.0 : f32} : (tensor<1x4x12x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x4x40x16xbf16>, tensor<1x1x1x40xi1>) -> tensor<1x4x12x16xbf16>
   return %o : tensor<1x4x12x16xbf16>
@@ -137,10 +139,13 @@ func.func @bf16_mask_softcap(%q: tensor<1x4x12x16xbf16>, %k: tensor<1x4x40x16xbf
 // -----
 
 // Dv = 20 is not a whole number of vectors: the tail of each V row is a
-// masked load.
+// masked load, and each output row ends with a masked store of 4 lanes.
 // CHECK-LABEL: func.func @value_tail(
 // CHECK:         vector.create_mask
 // CHECK:         vector.maskedload
+// CHECK:         %[[C4:.+]] = arith.constant 4 : index
+// CHECK:         %[[TAIL:.+]] = vector.create_mask %[[C4]] : vector<8xi1>
+// CHECK:         vector.maskedstore %{{.*}}[%{{.*}}], %[[TAIL]], %{{.*}} : memref<1x1x8x20xf32>, vector<8xi1>, vector<8xf32>
 func.func @value_tail(%q: tensor<1x1x8x12xf32>, %k: tensor<1x1x8x12xf32>, %v: tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x1x8x12xf32>, tensor<1x1x8x12xf32>, tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32>
   return %o : tensor<1x1x8x20xf32>
@@ -234,7 +239,7 @@ func.func @wide_head(%q: tensor<1x2x64x256xf32>, %k: tensor<1x2x64x256xf32>, %v:
 // CHECK-NOT:         arith.extf {{.*}} : vector<8xbf16>
 // CHECK:             memref.load %[[KP]]
 // CHECK:             vector.load %[[VP]]
-// CHECK:           arith.truncf {{.*}} : f32 to bf16
+// CHECK:           arith.truncf {{.*}} : vector<8xf32> to vector<8xbf16>
 func.func @bf16_packed_panels(%q: tensor<1x2x100x16xbf16>, %k: tensor<1x2x100x16xbf16>, %v: tensor<1x2x100x16xbf16>) -> tensor<1x2x100x16xbf16> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x2x100x16xbf16>, tensor<1x2x100x16xbf16>, tensor<1x2x100x16xbf16>) -> tensor<1x2x100x16xbf16>
   return %o : tensor<1x2x100x16xbf16>

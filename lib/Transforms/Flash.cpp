@@ -315,9 +315,46 @@ private:
 /// zero for rows past the last: scores are computed in base 2, and the
 /// softmax uses exp2 (see onlineSoftmax).
 void FlashKernelBuilder::packQueries(Value qt) {
+  Value lastRow = sub(rows, idx(1));
+  if (llvm::isPowerOf2_64(w)) {
+    // W rows at a time: their W-element chunks along D are loaded as
+    // vectors and transposed in registers into W rows of Qt.
+    Value scale = splat(op.getEffectiveScale() * flash::kLog2e);
+    Value zeros = splat(0.0);
+    for (int64_t g = 0; g < bq; g += w) {
+      SmallVector<Value> heads, queries, valid;
+      for (int64_t r = 0; r < w; ++r) {
+        auto [h, query] = rowToHeadQuery(minIdx(add(q0, idx(g + r)), lastRow));
+        heads.push_back(h);
+        queries.push_back(query);
+        valid.push_back(cmp(arith::CmpIPredicate::slt, idx(g + r), nq));
+      }
+      auto chunk = [&](Value d0, int64_t width) {
+        SmallVector<Value> rowVecs;
+        for (int64_t r = 0; r < w; ++r) {
+          Value x = loadVector(qm, {bIdx, heads[r], queries[r], d0},
+                               width < w ? idx(width) : Value());
+          x = arith::MulFOp::create(b, loc, x, scale);
+          rowVecs.push_back(
+              arith::SelectOp::create(b, loc, valid[r], x, zeros));
+        }
+        SmallVector<Value> cols = flash::transposeLanes(b, loc, rowVecs);
+        for (int64_t c = 0; c < width; ++c)
+          vector::StoreOp::create(b, loc, cols[c], qt,
+                                  ValueRange{add(d0, idx(c)), idx(g)});
+      };
+      scf::ForOp::create(b, loc, idx(0), idx(d / w * w), idx(w), ValueRange{},
+                         [&](OpBuilder &, Location, Value d0, ValueRange) {
+                           chunk(d0, w);
+                           scf::YieldOp::create(b, loc);
+                         });
+      if (d % w)
+        chunk(idx(d / w * w), d % w);
+    }
+    return;
+  }
   Value scale = f32Const(op.getEffectiveScale() * flash::kLog2e);
   Value zero = f32Const(0.0);
-  Value lastRow = sub(rows, idx(1));
   scf::ForOp::create(
       b, loc, idx(0), idx(bq), idx(1), ValueRange{},
       [&](OpBuilder &, Location, Value i, ValueRange) {

@@ -38,7 +38,13 @@
 // O (Dv = 32), P (96 keys x 24 queries), alpha, l and Qt.
 // CHECK-DAG:         memref.alloca() : memref<24x32xf32>
 // CHECK-DAG:         memref.alloca() : memref<96x24xf32>
-// CHECK-DAG:         memref.alloca() : memref<64x24xf32>
+// CHECK-DAG:         %[[QT:.+]] = memref.alloca() : memref<64x24xf32>
+// Qt, 8 rows at a time: 8-element chunks of the rows along D, scaled, and
+// transposed by 8 x 8 shuffles into 8 rows of Qt.
+// CHECK:             scf.for
+// CHECK-COUNT-8:       vector.load %[[QM]]{{.*}} vector<8xf32>
+// CHECK-COUNT-24:      vector.shuffle
+// CHECK-COUNT-8:       vector.store {{.*}}, %[[QT]]{{.*}} vector<8xf32>
 // CHECK:             %{{.+}}:6 = scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // S^T = K Qt: 4 keys x 3 query vectors = 12 accumulators.
 // CHECK:               scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
@@ -117,12 +123,15 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 
 // -----
 
-// bf16 queries are widened when packed, and each K/V block once per task
-// into f32 scratch (12 rows per kv head: two vectors of rows); a boolean mask
-// selects -inf; softcap is a vector tanh; the result is truncated to bf16.
+// bf16 queries are widened when packed (rows loaded as vectors, transposed
+// into Qt), and each K/V block once per task into f32 scratch (12 rows per
+// kv head: two vectors of rows); a boolean mask selects -inf; softcap is a
+// vector tanh; the result is truncated to bf16.
 // CHECK-LABEL: func.func @bf16_mask_softcap(
 // CHECK:         memref.alloca() : memref<16x16xf32>
-// CHECK:         arith.extf {{.*}} : bf16 to f32
+// CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:         vector.shuffle
+// CHECK:         vector.store {{.*}} : memref<16x16xf32>, vector<8xf32>
 // CHECK:         scf.for
 // CHECK:           arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:           vector.store {{.*}} : memref<96x16xf32>, vector<8xf32>
@@ -146,8 +155,8 @@ func.func @bf16_mask_softcap(%q: tensor<1x4x12x16xbf16>, %k: tensor<1x4x40x16xbf
 // CHECK:         %[[C4:.+]] = arith.constant 4 : index
 // CHECK:         %[[TAIL:.+]] = vector.create_mask %[[C4]] : vector<8xi1>
 // CHECK:         vector.maskedstore %{{.*}}[%{{.*}}], %[[TAIL]], %{{.*}} : memref<1x1x8x20xf32>, vector<8xi1>, vector<8xf32>
-func.func @value_tail(%q: tensor<1x1x8x12xf32>, %k: tensor<1x1x8x12xf32>, %v: tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32> {
-  %o = attn.sdpa %q, %k, %v : (tensor<1x1x8x12xf32>, tensor<1x1x8x12xf32>, tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32>
+func.func @value_tail(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x20xf32>) -> tensor<1x1x8x20xf32>
   return %o : tensor<1x1x8x20xf32>
 }
 
@@ -235,6 +244,11 @@ func.func @wide_head(%q: tensor<1x2x64x256xf32>, %k: tensor<1x2x64x256xf32>, %v:
 // CHECK-DAG:       memref.alloca() : memref<16x24xf32>
 // CHECK-DAG:       memref.alloca() : memref<96x24xf32>
 // CHECK-NOT:       memref.alloca() : memref<96x16xf32>
+// Q^T (16 x 24) is packed, O (24 x 16) zeroed, then no K/V widening in the
+// key loop.
+// CHECK:           arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK:           vector.store {{.*}} : memref<16x24xf32>, vector<8xf32>
+// CHECK:           vector.store {{.*}} : memref<24x16xf32>, vector<8xf32>
 // CHECK:           scf.for
 // CHECK-NOT:         arith.extf {{.*}} : vector<8xbf16>
 // CHECK:             memref.load %[[KP]]

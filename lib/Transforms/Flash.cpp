@@ -215,6 +215,20 @@ private:
     return v;
   }
 
+  /// `body(start, width)` over [0, extent) in chunks of `step`: the whole
+  /// chunks in an scf.for, then the remainder (width < step) once.
+  void forEachChunk(int64_t extent, int64_t step,
+                    function_ref<void(Value, int64_t)> body) {
+    scf::ForOp::create(b, loc, idx(0), idx(extent / step * step), idx(step),
+                       ValueRange{},
+                       [&](OpBuilder &, Location, Value start, ValueRange) {
+                         body(start, step);
+                         scf::YieldOp::create(b, loc);
+                       });
+    if (extent % step)
+      body(idx(extent / step * step), extent % step);
+  }
+
   /// The register-tile step of both contractions:
   /// acc[r * N + c] += splat(scalars[r]) * vectors[c].
   SmallVector<Value> fmaOuterProduct(ArrayRef<Value> scalars,
@@ -343,13 +357,7 @@ void FlashKernelBuilder::packQueries(Value qt) {
           vector::StoreOp::create(b, loc, cols[c], qt,
                                   ValueRange{add(d0, idx(c)), idx(g)});
       };
-      scf::ForOp::create(b, loc, idx(0), idx(d / w * w), idx(w), ValueRange{},
-                         [&](OpBuilder &, Location, Value d0, ValueRange) {
-                           chunk(d0, w);
-                           scf::YieldOp::create(b, loc);
-                         });
-      if (d % w)
-        chunk(idx(d / w * w), d % w);
+      forEachChunk(d, w, chunk);
     }
     return;
   }
@@ -458,19 +466,13 @@ void FlashKernelBuilder::packQueryRows(Value qRows) {
     Value valid = cmp(arith::CmpIPredicate::slt, idx(r), nq);
     auto [hv, qi] = rowToHeadQuery(minIdx(add(q0, idx(r)), lastRow));
     Value h = hv, query = qi;
-    auto copy = [&](Value e, Value tail) {
-      Value x = loadVector(qm, {bIdx, h, query, e}, tail);
+    forEachChunk(d, w, [&](Value e, int64_t width) {
+      Value x =
+          loadVector(qm, {bIdx, h, query, e}, width < w ? idx(width) : Value());
       x = arith::MulFOp::create(b, loc, x, scale);
       x = arith::SelectOp::create(b, loc, valid, x, zero);
       vector::StoreOp::create(b, loc, x, qRows, ValueRange{idx(r), e});
-    };
-    scf::ForOp::create(b, loc, idx(0), idx(d / w * w), idx(w), ValueRange{},
-                       [&](OpBuilder &, Location, Value e, ValueRange) {
-                         copy(e, Value());
-                         scf::YieldOp::create(b, loc);
-                       });
-    if (d % w)
-      copy(idx(d / w * w), idx(d % w));
+    });
   }
 }
 
@@ -954,14 +956,7 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
               ValueRange{idx(valid)});
           vector::MaskedStoreOp::create(b, loc, om, at, mask, x);
         };
-        scf::ForOp::create(b, loc, idx(0), idx(dv / w * w), idx(w),
-                           ValueRange{},
-                           [&](OpBuilder &, Location, Value e, ValueRange) {
-                             store(e, w);
-                             scf::YieldOp::create(b, loc);
-                           });
-        if (dv % w)
-          store(idx(dv / w * w), dv % w);
+        forEachChunk(dv, w, store);
         scf::YieldOp::create(b, loc);
       });
 }
@@ -1051,14 +1046,7 @@ void FlashKernelBuilder::packPanels() {
                 ValueRange{ivs[0], ivs[1], ivs[2], add(d0, idx(c)), idx(0)});
           }
         };
-        scf::ForOp::create(b, loc, idx(0), idx(d / lanes * lanes), idx(lanes),
-                           ValueRange{},
-                           [&](OpBuilder &, Location, Value d0, ValueRange) {
-                             block(d0, lanes);
-                             scf::YieldOp::create(b, loc);
-                           });
-        if (d % lanes)
-          block(idx(d / lanes * lanes), d % lanes);
+        forEachChunk(d, lanes, block);
       });
 
   SmallVector<ValueTile> valueTiles = getValueTiles();

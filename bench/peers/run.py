@@ -21,9 +21,11 @@ not timed. Every system runs in a process of its own, per thread count:
 runtimes' thread pools that share a process slow each other's calls (small
 calls by 2x, measured), JAX reads its thread settings at import, and
 torch.compile and IREE bring LLVMs of their own. The processes stay alive
-side by side, and the parent alternates them within each problem (rounds of
-one block of calls per system), so that a shared machine's drift hits every
-system of a row alike. `--shared-process` times torch, OpenVINO, ONNX
+side by side, and the parent alternates them within each problem (15 rounds
+of one ~0.1 s block of calls per system), so that a shared machine's drift
+hits every system of a row alike: on a VM whose neighbours slow it in spells
+of 0.1-1 s, fewer and longer blocks let one system's median land in a slow
+spell that the others missed. `--shared-process` times torch, OpenVINO, ONNX
 Runtime, JAX and attn-mlir interleaved in one process instead. GFLOP/s count 4*B*H*D per kept (query, key) pair: half of the
 square under causal masking, the window under a sliding window.
 """
@@ -386,10 +388,9 @@ def prepare(name, p, q, k, v, rows, want, threads, max_seconds):
     return run, entry
 
 
-def block_size(first):
-    """Calls per timed block: about 0.3 s worth (at most 20), since a
-    median of single short calls on a shared VM is mostly noise."""
-    return int(min(20, max(1, 0.3 / max(first, 1e-6))))
+def block_size(first, seconds):
+    """Calls per timed block: about `seconds` worth (at most 20)."""
+    return int(min(20, max(1, seconds / max(first, 1e-6))))
 
 
 def measure(args, threads):
@@ -411,9 +412,11 @@ def measure(args, threads):
                 calls[name] = entry.pop("first")
         # Alone in its process, a system is timed in blocks of calls;
         # interleaved, one call per block.
-        block = block_size(next(iter(calls.values()))) if len(fns) == 1 else 1
-        for name, (median, best) in interleaved(fns, args.runs,
-                                                block=block).items():
+        block = (block_size(next(iter(calls.values())), args.block_seconds)
+                 if len(fns) == 1 else 1)
+        for name, (median, best) in interleaved(
+                fns, args.runs, block=block,
+                settle=args.settle if threads > 1 else 0.0).items():
             result["systems"][name]["seconds"] = median
         print(json.dumps(result), flush=True)
 
@@ -503,7 +506,8 @@ def table(rows, peak, threads):
 def child_command(args, threads, systems, role):
     cmd = [sys.executable, os.path.abspath(__file__), f"--{role}={threads}",
            f"--systems={','.join(systems)}", f"--dtypes={args.dtypes}",
-           f"--runs={args.runs}", f"--max-seconds={args.max_seconds}"]
+           f"--runs={args.runs}", f"--block-seconds={args.block_seconds}",
+           f"--max-seconds={args.max_seconds}"]
     if args.quick:
         cmd.append("--quick")
     if args.only:
@@ -511,10 +515,12 @@ def child_command(args, threads, systems, role):
     return cmd
 
 
-def run_workers(args, threads, env, systems, settle=0.25):
+def run_workers(args, threads, env, systems):
     """Each system in a worker process of its own, all alive at once; for
     each problem, `runs` rounds in which every system times one block, after
-    a pause that lets the previous system's spinning threads sleep."""
+    a pause (multi-threaded runs only) that lets the previous system's idle
+    threads stop spinning (libomp spins for 200 ms)."""
+    settle = args.settle if threads > 1 else 0.0
     workers = {n: subprocess.Popen(child_command(args, threads, [n], "serve"),
                                    env=env, stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True)
@@ -547,7 +553,7 @@ def run_workers(args, threads, env, systems, settle=0.25):
                 dead[n] = str(e)
                 entry = {"status": dead[n]}
             if "first" in entry:
-                blocks[n] = block_size(entry.pop("first"))
+                blocks[n] = block_size(entry.pop("first"), args.block_seconds)
                 times[n] = []
             row["systems"][n] = entry
         for _ in range(args.runs):
@@ -608,7 +614,12 @@ def main():
     ap.add_argument("--only", default=None, metavar="REGEX",
                     help="only the problems whose label matches, e.g. "
                          "'Sq=512 .* f32'")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=15,
+                    help="rounds per problem, each one block of calls per system")
+    ap.add_argument("--block-seconds", type=float, default=0.1,
+                    help="about how long a block of calls takes (at most 20 calls)")
+    ap.add_argument("--settle", type=float, default=0.25,
+                    help="pause before each block at more than one thread")
     ap.add_argument("--max-seconds", type=float, default=10.0,
                     help="a system whose checked call takes longer is timed by that call")
     ap.add_argument("--json", default=None, help="also write the results here")

@@ -12,6 +12,9 @@
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=16 key-block=32})"
 # One vector of rows in 16 lanes: 24-key tiles, packed element by element.
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=16 query-block=16})"
+# 12-lane vectors, not a power of two: Q^T is packed element by element
+# instead of by register transposes.
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=12})"
 # Keys split across tasks and combined by log-sum-exp.
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{key-splits=3 key-block=12})"
 

@@ -540,6 +540,41 @@ LogicalResult mlir::attn::checkIndexableShapes(Operation *op) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Workspaces
+//===----------------------------------------------------------------------===//
+
+/// Workspace buffers are plain byte blocks: identity layout, default memory
+/// space, elements of whole bytes.
+static LogicalResult verifyWorkspaceType(Operation *op, MemRefType type) {
+  if (!type.getLayout().isIdentity())
+    return op->emitOpError("expects an identity-layout memref, got ") << type;
+  if (type.getMemorySpace())
+    return op->emitOpError("expects the default memory space, got ")
+           << type.getMemorySpace();
+  Type elt = type.getElementType();
+  if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0)
+    return op->emitOpError(
+               "expects integer or float elements of whole bytes, got ")
+           << elt;
+  return success();
+}
+
+LogicalResult WorkspaceAcquireOp::verify() {
+  MemRefType type = getBuffer().getType();
+  if (failed(verifyWorkspaceType(*this, type)))
+    return failure();
+  if (getDynamicSizes().size() !=
+      static_cast<size_t>(type.getNumDynamicDims()))
+    return emitOpError("expects one size per dynamic dimension (")
+           << type.getNumDynamicDims() << "), got " << getDynamicSizes().size();
+  return success();
+}
+
+LogicalResult WorkspaceReleaseOp::verify() {
+  return verifyWorkspaceType(*this, getBuffer().getType());
+}
+
 #include "attn/IR/AttnInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES

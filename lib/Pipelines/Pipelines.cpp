@@ -139,6 +139,9 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   flashOptions.keySplits = options.keySplits;
   flashOptions.threads = options.threads;
   flashOptions.amx = options.amx;
+  // The panels stay allocated between calls: freshly allocated, they were
+  // paged in again on every call.
+  flashOptions.workspaces = true;
   pm.addPass(createAttnFlashPass(flashOptions));
   AttnTileProjectionsPassOptions projectionOptions;
   projectionOptions.vectorWidth = options.vectorWidth;

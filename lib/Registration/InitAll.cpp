@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
+#include "attn/Conversion/AttnToLLVM.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/IR/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
@@ -20,6 +21,7 @@ using namespace mlir;
 
 void attn::registerAttnDialect(DialectRegistry &registry) {
   registry.insert<AttnDialect>();
+  registerConvertAttnToLLVMInterface(registry);
   registerGpuLaunchMemoryEffects(registry);
 }
 

@@ -178,6 +178,7 @@ private:
     if (qv == 1 && llvm::isPowerOf2_64(w) && rowsPerKvHead &&
         *rowsPerKvHead > 0 && *rowsPerKvHead <= w / 2)
       dotRows = llvm::PowerOf2Ceil(*rowsPerKvHead);
+    workspaces = options.workspaces;
   }
 
 public:
@@ -973,9 +974,8 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
 void FlashKernelBuilder::packPanels() {
   Value tiles = arith::CeilDivUIOp::create(b, loc, sk, idx(keyTile));
   int64_t dyn = ShapedType::kDynamic;
-  kPanel = memref::AllocOp::create(
-      b, loc, MemRefType::get({dyn, dyn, dyn, d, keyTile}, f32),
-      ValueRange{batch, kvHeads, tiles}, b.getI64IntegerAttr(kCacheLineBytes));
+  kPanel = allocScratch(MemRefType::get({dyn, dyn, dyn, d, keyTile}, f32),
+                        ValueRange{batch, kvHeads, tiles});
   Value lastKey = sub(sk, idx(1));
   Value zero = f32Const(0.0);
   scf::ParallelOp::create(
@@ -1050,12 +1050,11 @@ void FlashKernelBuilder::packPanels() {
       });
 
   SmallVector<ValueTile> valueTiles = getValueTiles();
-  vPanel = memref::AllocOp::create(
-      b, loc,
+  vPanel = allocScratch(
       MemRefType::get({dyn, dyn, static_cast<int64_t>(valueTiles.size()), dyn,
                        kMaxValueVectors * w},
                       f32),
-      ValueRange{batch, kvHeads, sk}, b.getI64IntegerAttr(kCacheLineBytes));
+      ValueRange{batch, kvHeads, sk});
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
       ValueRange{batch, kvHeads, sk}, ValueRange{idx(1), idx(1), idx(1)},
@@ -1086,9 +1085,8 @@ Value FlashKernelBuilder::build() {
       SmallVector<int64_t> shape = {splits, ShapedType::kDynamic,
                                     ShapedType::kDynamic, ShapedType::kDynamic};
       shape.append(tail.begin(), tail.end());
-      return memref::AllocOp::create(b, loc, MemRefType::get(shape, f32),
-                                     ValueRange{batch, kvHeads, numBlocks})
-          .getResult();
+      return allocScratch(MemRefType::get(shape, f32),
+                          ValueRange{batch, kvHeads, numBlocks});
     };
     partialO = partial({bq, dvPad});
     partialM = partial({bq});
@@ -1111,6 +1109,7 @@ Value FlashKernelBuilder::build() {
         ValueRange(ubs).take_front(3), ValueRange{idx(1), idx(1), idx(1)},
         [&](OpBuilder &, Location, ValueRange ivs) { emitCombine(ivs); });
 
+  releaseScratch();
   return resultTensor();
 }
 
@@ -1330,6 +1329,7 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     options.keySplits = keySplits;
     options.threads = threads;
     options.amx = amx;
+    options.workspaces = workspaces;
     if (options.vectorWidth < 4 || options.vectorWidth % 4 ||
         options.queryBlock < 0 || options.queryBlock % options.vectorWidth ||
         options.keyBlock < 1) {

@@ -84,8 +84,9 @@ using TileFn = function_ref<Value(int64_t, int64_t)>;
 
 class AmxKernelBuilder : SdpaKernelBase {
 public:
-  AmxKernelBuilder(OpBuilder &b, Location loc, SdpaOp op)
+  AmxKernelBuilder(OpBuilder &b, Location loc, SdpaOp op, bool workspaces)
       : SdpaKernelBase(b, loc, op, kAccCols) {
+    this->workspaces = workspaces;
     bf16 = b.getBF16Type();
     operandTile = amx::TileType::get({kTileRows, kPairCols}, bf16);
     accTile = amx::TileType::get({kTileRows, kAccCols}, f32);
@@ -677,17 +678,14 @@ Value AmxKernelBuilder::build() {
   // K and V panels, Sk padded to whole key blocks.
   Value blocks = arith::CeilDivUIOp::create(b, loc, sk, idx(kKeyBlock));
   int64_t dyn = ShapedType::kDynamic;
-  kp = memref::AllocOp::create(
-      b, loc, MemRefType::get({dyn, dyn, dyn, dPad / 2, 2 * kTileRows}, bf16),
-      ValueRange{batch, kvHeads, mul(blocks, idx(kKeyBlock / kTileRows))},
-      b.getI64IntegerAttr(kCacheLineBytes));
+  kp = allocScratch(
+      MemRefType::get({dyn, dyn, dyn, dPad / 2, 2 * kTileRows}, bf16),
+      ValueRange{batch, kvHeads, mul(blocks, idx(kKeyBlock / kTileRows))});
   Value groups32 = mul(blocks, idx(kKeyBlock / kPairCols));
-  vp = memref::AllocOp::create(
-      b, loc,
+  vp = allocScratch(
       MemRefType::get({dyn, dyn, dyn, dvPad / kAccCols, kTileRows, kPairCols},
                       bf16),
-      ValueRange{batch, kvHeads, groups32},
-      b.getI64IntegerAttr(kCacheLineBytes));
+      ValueRange{batch, kvHeads, groups32});
   scf::ParallelOp::create(
       b, loc, ValueRange{idx(0), idx(0), idx(0)},
       ValueRange{batch, kvHeads, groups32}, ValueRange{idx(1), idx(1), idx(1)},
@@ -700,10 +698,11 @@ Value AmxKernelBuilder::build() {
                           [&](OpBuilder &, Location, ValueRange ivs) {
                             inAllocaScope([&] { emitTask(ivs); });
                           });
+  releaseScratch();
   return resultTensor();
 }
 
 Value flash::buildAmxKernel(OpBuilder &b, Location loc, SdpaOp op,
-                            const FlashOptions &) {
-  return AmxKernelBuilder(b, loc, op).build();
+                            const FlashOptions &options) {
+  return AmxKernelBuilder(b, loc, op, options.workspaces).build();
 }

@@ -236,6 +236,21 @@ void SdpaKernelBase::inAllocaScope(function_ref<void()> body) {
   memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
 }
 
+Value SdpaKernelBase::allocScratch(MemRefType type, ValueRange dynamicSizes) {
+  if (!workspaces)
+    return memref::AllocOp::create(b, loc, type, dynamicSizes,
+                                   b.getI64IntegerAttr(kCacheLineBytes));
+  Value buffer = WorkspaceAcquireOp::create(b, loc, type, dynamicSizes);
+  acquired.push_back(buffer);
+  return buffer;
+}
+
+void SdpaKernelBase::releaseScratch() {
+  for (Value buffer : acquired)
+    WorkspaceReleaseOp::create(b, loc, buffer);
+  acquired.clear();
+}
+
 std::pair<Value, Value> SdpaKernelBase::rowToHeadQuery(Value row) {
   Value h = add(mul(kvHead, group), arith::DivUIOp::create(b, loc, row, sq));
   return {h, arith::RemUIOp::create(b, loc, row, sq)};

@@ -54,6 +54,12 @@ struct SdpaKernelBase : IndexBuilder {
   void inAllocaScope(function_ref<void()> body);
   /// The (query head, query index) of a row of kv head `kvHead`.
   std::pair<Value, Value> rowToHeadQuery(Value row);
+  /// Per-call scratch on the heap, 64-byte aligned: an
+  /// attn.workspace_acquire, kept between calls, when `workspaces` is set,
+  /// else a memref.alloc that the deallocation passes free.
+  Value allocScratch(MemRefType type, ValueRange dynamicSizes);
+  /// Releases the workspaces of allocScratch; after their last use.
+  void releaseScratch();
 
   SdpaOp op;
   Type f32;
@@ -66,6 +72,8 @@ struct SdpaKernelBase : IndexBuilder {
   Value batch, kvHeads, sq, sk, group, offset, rows;
   // Per task.
   Value bIdx, kvHead;
+  bool workspaces = false;
+  SmallVector<Value> acquired;
 };
 
 /// log2(e): scores are scaled by it so that the softmax runs on exp2.

@@ -3,6 +3,9 @@
 # REQUIRES: python-package, numpy, pytest
 # RUN: env PYTHONPATH=%attn_obj/python:%attn_testlib %python -m pytest -q -p no:cacheprovider %s
 
+import concurrent.futures
+import os
+
 import numpy as np
 import pytest
 
@@ -58,6 +61,52 @@ def test_sdpa_f16_and_bf16():
     assert got.dtype == np.uint16
     want = sdpa_ref(*(from_bf16_bits(x) for x in (qb, kb, vb)))
     assert rel_err(from_bf16_bits(got), want) < 3e-2
+
+
+def test_sdpa_calls_repeated_and_overlapping():
+    """Static shapes with enough row blocks per kv head to pack K and V into
+    panels, which the kernel keeps between calls: every call must pack its
+    own keys and values, in turn and in threads at once (the kept block goes
+    to one call; the others allocate their own)."""
+    def problem():
+        return normal(1, 4, 200, 32), normal(1, 2, 200, 32), normal(1, 2, 200, 24)
+
+    for _ in range(3):
+        q, k, v = problem()
+        assert rel_err(attn_mlir.sdpa(q, k, v, causal=True),
+                       sdpa_ref(q, k, v, causal=True)) < 1e-5
+    problems = [problem() for _ in range(12)]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda p: attn_mlir.sdpa(*p, causal=True), problems))
+    for (q, k, v), got in zip(problems, outs):
+        assert rel_err(got, sdpa_ref(q, k, v, causal=True)) < 1e-5
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux /proc")
+def test_dropped_functions_free_their_kept_scratch():
+    """A compiled function keeps its packed K/V panels (64 MiB here) between
+    calls, and frees them when it is destroyed (a module destructor that the
+    JIT runs): compiling and dropping functions must not pile them up."""
+    def rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    t = "tensor<1x8x{}x64xf32>"
+    ir = (f"func.func @f(%q: {t.format(96)}, %k: {t.format(16384)}, "
+          f"%v: {t.format(16384)}) -> {t.format(96)} {{\n"
+          f"  %o = attn.sdpa %q, %k, %v : ({t.format(96)}, {t.format(16384)}, "
+          f"{t.format(16384)}) -> {t.format(96)}\n"
+          f"  return %o : {t.format(96)}\n}}")
+    q, k, v = normal(1, 8, 96, 64), normal(1, 8, 16384, 64), normal(1, 8, 16384, 64)
+    want = sdpa_ref(q, k, v)
+    before = None
+    for i in range(8):
+        fn = attn_mlir.compile(ir, threads=1)
+        assert rel_err(fn(q, k, v), want) < 1e-5
+        del fn
+        if i == 0:
+            before = rss()
+    assert rss() - before < 192 << 20, (rss() - before) >> 20
 
 
 def test_sdpa_strided_input():

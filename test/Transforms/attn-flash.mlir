@@ -177,8 +177,8 @@ func.func @stages_untouched(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>) 
 // are split 4 ways; partial outputs, maxima and sums are combined by
 // log-sum-exp in a second parallel loop.
 // CHECK-LABEL: func.func @decode_split_keys(
-// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x8x64xf32>
-// CHECK-DAG:     memref.alloc({{.*}}) : memref<4x?x?x?x8xf32>
+// CHECK-DAG:     memref.alloc({{.*}}) {alignment = 64 : i64} : memref<4x?x?x?x8x64xf32>
+// CHECK-DAG:     memref.alloc({{.*}}) {alignment = 64 : i64} : memref<4x?x?x?x8xf32>
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}, %[[S:.*]]) = {{.*}} to ({{.*}}, %c4{{.*}})
 // CHECK:           arith.ceildivui
 // CHECK:           vector.store {{.*}} : memref<4x?x?x?x8xf32>, vector<8xf32>

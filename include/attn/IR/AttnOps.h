@@ -14,6 +14,19 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace mlir {
+namespace attn {
+
+/// What `attn.workspace_acquire` and `attn.workspace_release` act on: the
+/// blocks each acquire op keeps between calls.
+struct WorkspaceResource
+    : public SideEffects::Resource::Base<WorkspaceResource> {
+  StringRef getName() final { return "attn::Workspace"; }
+};
+
+} // namespace attn
+} // namespace mlir
+
 #define GET_OP_CLASSES
 #include "attn/IR/AttnOps.h.inc"
 

@@ -260,4 +260,74 @@ def Attn_OutputProjectOp : Attn_Op<"output_project", [Pure,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Workspaces: kernel scratch that outlives a call
+//===----------------------------------------------------------------------===//
+
+def Attn_WorkspaceResource
+    : Resource<"::mlir::attn::WorkspaceResource">;
+
+def Attn_WorkspaceAcquireOp : Attn_Op<"workspace_acquire",
+    [MemoryEffects<[MemWrite<Attn_WorkspaceResource>]>]> {
+  let summary = "takes a scratch buffer that is kept between calls";
+  let description = [{
+    Returns a buffer of the result type for the caller's exclusive use until
+    the matching `attn.workspace_release`. Its contents are undefined.
+
+    Unlike `memref.alloc` + `memref.dealloc`, the storage outlives the call:
+    each op keeps the last block released to it and hands it out again when
+    it is large enough. A kernel called in a loop then reuses its scratch
+    instead of paging fresh memory in on every call (glibc returns large
+    freed blocks to the kernel, so each call would fault them in again).
+    Callers that run at the same time get blocks of their own; a block is
+    only kept when the op holds none. The kept blocks are freed by a module
+    destructor (at exit, or when a JIT engine is destroyed).
+
+    The result is an identity-layout memref of integers or floats in the
+    default memory space, aligned to 64 bytes. The buffer deallocation passes
+    leave it alone: the IR that acquires a workspace releases it.
+
+    Example:
+    ```mlir
+    %w = attn.workspace_acquire(%n) : memref<?x64xf32>
+    ...
+    attn.workspace_release %w : memref<?x64xf32>
+    ```
+  }];
+
+  let arguments = (ins Variadic<Index>:$dynamicSizes);
+  let results = (outs AnyMemRef:$buffer);
+
+  let assemblyFormat = [{
+    `(` $dynamicSizes `)` attr-dict `:` type($buffer)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def Attn_WorkspaceReleaseOp : Attn_Op<"workspace_release",
+    [MemoryEffects<[MemWrite<Attn_WorkspaceResource>]>]> {
+  let summary = "returns a buffer taken by attn.workspace_acquire";
+  let description = [{
+    Ends the caller's use of a buffer returned by `attn.workspace_acquire`:
+    the acquiring op keeps it for its next call, or frees it if it already
+    keeps one. The operand must be a buffer returned by
+    `attn.workspace_acquire` (with its type), released once, after its last
+    use; anything else is undefined behaviour, as for `memref.dealloc`.
+
+    Example:
+    ```mlir
+    attn.workspace_release %w : memref<?x64xf32>
+    ```
+  }];
+
+  let arguments = (ins Arg<AnyMemRef, "", [MemRead<Attn_WorkspaceResource>]>:$buffer);
+
+  let assemblyFormat = [{
+    $buffer attr-dict `:` type($buffer)
+  }];
+
+  let hasVerifier = 1;
+}
+
 #endif // ATTN_IR_ATTNOPS_TD

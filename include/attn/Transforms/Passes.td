@@ -165,9 +165,13 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "Linux, the process's permission for AMX state "
            "(arch_prctl(ARCH_REQ_XCOMP_PERM)), which attn-run and the Python "
            "package request">,
+    Option<"workspaces", "workspaces", "bool", /*default=*/"false",
+           "Keep the per-call heap scratch (packed K/V panels, partial "
+           "results of split keys) between calls in attn.workspace_acquire "
+           "buffers, lowered by convert-to-llvm, instead of memref.alloc">,
   ];
   let dependentDialects = [
-    "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::amx::AMXDialect", "::mlir::attn::AttnDialect", "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];

@@ -32,6 +32,10 @@ struct FlashOptions {
   /// Run bf16 attention on AMX tiles (the code then needs a host with
   /// AMX-BF16 and the OS permission to use it).
   bool amx = false;
+  /// Keep the per-call scratch (packed K/V panels, split partials) in
+  /// attn.workspace_acquire buffers that persist between calls instead of
+  /// allocating it on every call.
+  bool workspaces = false;
 };
 
 /// Whether the host CPU has `feature`, by LLVM's name for it ("avx512f",

@@ -547,6 +547,8 @@ struct ConvertAttnToLinalgPass
       return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<AttnDialect>();
+    // Buffer-level ops of kernels built before this pass.
+    target.addLegalOp<WorkspaceAcquireOp, WorkspaceReleaseOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateAttnDecomposePatterns(patterns);

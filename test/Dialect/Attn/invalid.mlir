@@ -1151,3 +1151,52 @@ func.func @output_project_width_overflow(%a: tensor<1x4611686018427387904x1x4xf3
   %r = attn.output_project %a, %w : (tensor<1x4611686018427387904x1x4xf32>, tensor<8x0xf32>) -> tensor<1x1x8xf32>
   return %r : tensor<1x1x8xf32>
 }
+
+// -----
+
+// attn.workspace_acquire: one size per dynamic dimension.
+func.func @workspace_sizes(%n: index) {
+  // expected-error @below {{'attn.workspace_acquire' op expects one size per dynamic dimension (2), got 1}}
+  %w = attn.workspace_acquire(%n) : memref<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @workspace_layout() {
+  // expected-error @below {{'attn.workspace_acquire' op expects an identity-layout memref, got 'memref<4x4xf32, strided<[8, 1]>>'}}
+  %w = attn.workspace_acquire() : memref<4x4xf32, strided<[8, 1]>>
+  return
+}
+
+// -----
+
+func.func @workspace_memory_space() {
+  // expected-error @below {{'attn.workspace_acquire' op expects the default memory space, got 1 : i64}}
+  %w = attn.workspace_acquire() : memref<4xf32, 1>
+  return
+}
+
+// -----
+
+func.func @workspace_element_type() {
+  // expected-error @below {{'attn.workspace_acquire' op expects integer or float elements of whole bytes, got 'i1'}}
+  %w = attn.workspace_acquire() : memref<4xi1>
+  return
+}
+
+// -----
+
+func.func @workspace_release_layout(%w: memref<4x4xf32, strided<[8, 1]>>) {
+  // expected-error @below {{'attn.workspace_release' op expects an identity-layout memref, got 'memref<4x4xf32, strided<[8, 1]>>'}}
+  attn.workspace_release %w : memref<4x4xf32, strided<[8, 1]>>
+  return
+}
+
+// -----
+
+func.func @workspace_release_tensor(%w: tensor<4xf32>) {
+  // expected-error @below {{invalid kind of type specified: expected builtin.memref, but found 'tensor<4xf32>'}}
+  attn.workspace_release %w : tensor<4xf32>
+  return
+}

@@ -524,3 +524,21 @@ func.func @stages_chain(%x: tensor<2x128x512xf32>, %wq: tensor<512x512xf32>, %bq
   %y = attn.output_project %a, %wo bias(%bo) : (tensor<2x8x128x64xf32>, tensor<512x512xf32>, tensor<512xf32>) -> tensor<2x128x512xf32>
   return %y : tensor<2x128x512xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// attn.workspace_acquire / attn.workspace_release
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @workspace(
+// CHECK-SAME:      %[[N:[^:]+]]: index
+// CHECK:         %[[W:.+]] = attn.workspace_acquire(%[[N]], %[[N]]) : memref<?x4x?xf32>
+// CHECK:         %[[S:.+]] = attn.workspace_acquire() : memref<16xbf16>
+// CHECK:         attn.workspace_release %[[W]] : memref<?x4x?xf32>
+// CHECK:         attn.workspace_release %[[S]] : memref<16xbf16>
+func.func @workspace(%n: index) {
+  %w = attn.workspace_acquire(%n, %n) : memref<?x4x?xf32>
+  %s = attn.workspace_acquire() : memref<16xbf16>
+  attn.workspace_release %w : memref<?x4x?xf32>
+  attn.workspace_release %s : memref<16xbf16>
+  return
+}

@@ -32,6 +32,7 @@ square under causal masking, the window under a sliding window.
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -427,7 +428,8 @@ def serve(args, threads):
     alternate the systems of a row in time (drift on a shared machine then
     hits them alike) while each keeps its own runtime and thread pool.
     Requests: {"prepare": i} builds and checks problem i; {"time": n} makes
-    one untimed and n timed calls of it and returns their times."""
+    one untimed (unless "warm" is false) and n timed calls of it and returns
+    their times."""
     name = args.systems
     all_problems = selected_problems(args)
     # Replies go on the original stdout; whatever the runtimes print (from
@@ -449,7 +451,8 @@ def serve(args, threads):
                                  args.max_seconds)
             reply = entry
         else:
-            run()
+            if req.get("warm", True):
+                run()
             times = []
             for _ in range(req["time"]):
                 t0 = time.perf_counter()
@@ -507,7 +510,7 @@ def child_command(args, threads, systems, role):
     cmd = [sys.executable, os.path.abspath(__file__), f"--{role}={threads}",
            f"--systems={','.join(systems)}", f"--dtypes={args.dtypes}",
            f"--runs={args.runs}", f"--block-seconds={args.block_seconds}",
-           f"--max-seconds={args.max_seconds}"]
+           f"--settle={args.settle}", f"--max-seconds={args.max_seconds}"]
     if args.quick:
         cmd.append("--quick")
     if args.only:
@@ -517,9 +520,12 @@ def child_command(args, threads, systems, role):
 
 def run_workers(args, threads, env, systems):
     """Each system in a worker process of its own, all alive at once; for
-    each problem, `runs` rounds in which every system times one block, after
-    a pause (multi-threaded runs only) that lets the previous system's idle
-    threads stop spinning (libomp spins for 200 ms)."""
+    each problem, up to `runs` rounds in which every system times one block,
+    after a pause (multi-threaded runs only) that lets the previous system's
+    idle threads stop spinning (libomp spins for 200 ms). A block of calls
+    shorter than `block_seconds` starts with an untimed call; a system whose
+    calls are slow stops after the rounds that fill `seconds_per_system`
+    (at least 5)."""
     settle = args.settle if threads > 1 else 0.0
     workers = {n: subprocess.Popen(child_command(args, threads, [n], "serve"),
                                    env=env, stdin=subprocess.PIPE,
@@ -542,7 +548,7 @@ def run_workers(args, threads, env, systems):
     for i, p in enumerate(selected_problems(args)):
         row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                "systems": {}}
-        blocks, times = {}, {}
+        blocks, times, rounds, warm = {}, {}, {}, {}
         for n in systems:
             if n in dead:
                 row["systems"][n] = {"status": dead[n]}
@@ -553,14 +559,21 @@ def run_workers(args, threads, env, systems):
                 dead[n] = str(e)
                 entry = {"status": dead[n]}
             if "first" in entry:
-                blocks[n] = block_size(entry.pop("first"), args.block_seconds)
+                first = entry.pop("first")
+                blocks[n] = block_size(first, args.block_seconds)
+                warm[n] = first < args.block_seconds
+                rounds[n] = max(5, min(args.runs, math.ceil(
+                    args.seconds_per_system / (blocks[n] * max(first, 1e-6)))))
                 times[n] = []
             row["systems"][n] = entry
-        for _ in range(args.runs):
+        for r in range(args.runs):
             for n in list(blocks):
+                if r >= rounds[n]:
+                    continue
                 time.sleep(settle)
                 try:
-                    times[n] += ask(n, {"time": blocks[n]})["times"]
+                    times[n] += ask(n, {"time": blocks[n],
+                                        "warm": warm[n]})["times"]
                 except RuntimeError as e:
                     dead[n] = str(e)
                     row["systems"][n]["status"] = dead[n]
@@ -618,6 +631,9 @@ def main():
                     help="rounds per problem, each one block of calls per system")
     ap.add_argument("--block-seconds", type=float, default=0.1,
                     help="about how long a block of calls takes (at most 20 calls)")
+    ap.add_argument("--seconds-per-system", type=float, default=4.0,
+                    help="timed seconds per system and problem, past which "
+                         "its rounds stop (at least 5 rounds)")
     ap.add_argument("--settle", type=float, default=0.25,
                     help="pause before each block at more than one thread")
     ap.add_argument("--max-seconds", type=float, default=10.0,

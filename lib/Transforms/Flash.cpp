@@ -166,10 +166,11 @@ public:
 private:
   FlashKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
                      const FlashOptions &, const FlashOptions &options)
-      : SdpaKernelBase(b, loc, op, options.vectorWidth), w(options.vectorWidth),
-        qv(options.queryBlock / options.vectorWidth), bq(options.queryBlock),
-        bk(options.keyBlock), keyTile(getKeyTile(options)),
-        splits(getKeySplits(op, options)), panels(packsPanels(op, options)) {
+      : SdpaKernelBase(b, loc, op, options.vectorWidth, options.workspaces),
+        w(options.vectorWidth), qv(options.queryBlock / options.vectorWidth),
+        bq(options.queryBlock), bk(options.keyBlock),
+        keyTile(getKeyTile(options)), splits(getKeySplits(op, options)),
+        panels(packsPanels(op, options)) {
     RankedTensorType qType = op.getQuery().getType();
     d = qType.getDimSize(3);
     dv = op.getValue().getType().getDimSize(3);
@@ -178,7 +179,6 @@ private:
     if (qv == 1 && llvm::isPowerOf2_64(w) && rowsPerKvHead &&
         *rowsPerKvHead > 0 && *rowsPerKvHead <= w / 2)
       dotRows = llvm::PowerOf2Ceil(*rowsPerKvHead);
-    workspaces = options.workspaces;
   }
 
 public:

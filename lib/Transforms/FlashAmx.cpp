@@ -85,8 +85,7 @@ using TileFn = function_ref<Value(int64_t, int64_t)>;
 class AmxKernelBuilder : SdpaKernelBase {
 public:
   AmxKernelBuilder(OpBuilder &b, Location loc, SdpaOp op, bool workspaces)
-      : SdpaKernelBase(b, loc, op, kAccCols) {
-    this->workspaces = workspaces;
+      : SdpaKernelBase(b, loc, op, kAccCols, workspaces) {
     bf16 = b.getBF16Type();
     operandTile = amx::TileType::get({kTileRows, kPairCols}, bf16);
     accTile = amx::TileType::get({kTileRows, kAccCols}, f32);

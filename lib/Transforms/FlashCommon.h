@@ -30,9 +30,10 @@ namespace flash {
 /// kvHead * G + g: grouped-query heads share the block, and so every K and V
 /// load.
 struct SdpaKernelBase : IndexBuilder {
-  SdpaKernelBase(OpBuilder &b, Location loc, SdpaOp op, int64_t lanes)
+  SdpaKernelBase(OpBuilder &b, Location loc, SdpaOp op, int64_t lanes,
+                 bool workspaces)
       : IndexBuilder(b, loc), op(op), f32(b.getF32Type()),
-        vecType(VectorType::get({lanes}, f32)) {}
+        vecType(VectorType::get({lanes}, f32)), workspaces(workspaces) {}
 
   Value f32Const(double v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
@@ -72,7 +73,8 @@ struct SdpaKernelBase : IndexBuilder {
   Value batch, kvHeads, sq, sk, group, offset, rows;
   // Per task.
   Value bIdx, kvHead;
-  bool workspaces = false;
+  /// Whether allocScratch takes workspaces; those it took.
+  bool workspaces;
   SmallVector<Value> acquired;
 };
 

@@ -107,6 +107,8 @@ public:
 private:
   Executor() = default;
   std::unique_ptr<ExecutionEngine> engine;
+  /// The entry's packed wrapper, looked up (and so compiled) at creation.
+  void (*entry)(void **) = nullptr;
   std::string entryName;
   llvm::SmallVector<TensorSignature> inputs, results;
   bool gpu = false;

@@ -56,6 +56,8 @@ def main():
             tables += json.load(f)["tables"]
     for table in tables:
         threads, peak = table["threads"], table["peak"]
+        # An interrupted run's table: say so in every title.
+        part = ", partial" if table.get("partial") else ""
         parsed = []
         for row in table["rows"]:
             m = LABEL.match(row["problem"])
@@ -76,7 +78,7 @@ def main():
                         pts = sorted((p for p in prefill if p["d"] == d and p["mask"] == mask),
                                      key=lambda p: p["sq"])
                         plot_systems(ax, pts, "sq", "S",
-                                     f"B=1 H=8 D={d} {mask} {dt}, {threads} thread(s)")
+                                     f"B=1 H=8 D={d} {mask} {dt}, {threads} thread(s){part}")
                         ax.axhline(peak, color="gray", linestyle="--", linewidth=0.8)
                         ax.set_ylabel("GFLOP/s (dashed: FMA peak)")
                 fig.tight_layout()
@@ -87,7 +89,7 @@ def main():
             if decode:
                 fig, ax = plt.subplots(figsize=(6, 3.6))
                 plot_systems(ax, decode, "sk", "Sk",
-                             f"GQA decode B=1 H=32/8 D=128 {dt}, {threads} thread(s)")
+                             f"GQA decode B=1 H=32/8 D=128 {dt}, {threads} thread(s){part}")
                 ax.set_ylabel("GFLOP/s")
                 fig.tight_layout()
                 fig.savefig(os.path.join(args.out, f"{args.prefix}_decode_{dt}_{threads}t.png"), dpi=90)

@@ -385,7 +385,12 @@ def prepare(name, p, q, k, v, rows, want, threads, max_seconds):
         # Too slow to time repeatedly: its one checked call is the time.
         entry.update(status="ok (1 run)", seconds=first)
         return None, entry
-    entry.update(status="ok", first=first)
+    # A first call may carry one-time costs (code generation, thread pools,
+    # page faults): blocks are sized by a second one, so that a system is
+    # not taken for one of slow calls and timed cold.
+    t0 = time.perf_counter()
+    run()
+    entry.update(status="ok", first=min(first, time.perf_counter() - t0))
     return run, entry
 
 
@@ -478,6 +483,19 @@ def fma_peak(threads, samples=3):
     return best
 
 
+def source_commit():
+    """The attn-mlir commit measured (with "+" when the tree has changes)."""
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("+" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
 def cpu_description():
     from run import cpu_flags, cpu_name
     return f"{cpu_name()}; {os.cpu_count()} cores; {', '.join(cpu_flags())}"
@@ -506,6 +524,38 @@ def table(rows, peak, threads):
     print("\nCells: median time, GFLOP/s (share of the FMA peak).")
 
 
+def summary(tables):
+    """One line per row and thread count: attn-mlir against the best peer."""
+    print("\n| problem | threads | attn-mlir GFLOP/s (% of peak) | best peer, GFLOP/s | ratio |")
+    print("| --- | ---: | ---: | --- | ---: |")
+    for t in tables:
+        for r in t["rows"]:
+            rates = {n: r["flops"] / e["seconds"] / 1e9
+                     for n, e in r["systems"].items() if "seconds" in e}
+            peers = {n: g for n, g in rates.items() if n != "attn-mlir"}
+            if "attn-mlir" not in rates or not peers:
+                continue
+            ours, best = rates["attn-mlir"], max(peers, key=peers.get)
+            print(f"| {r['problem']} | {t['threads']} | {ours:.1f} "
+                  f"({100 * ours / t['peak']:.0f}%) | {best}, {peers[best]:.1f} | "
+                  f"{ours / peers[best]:.2f}x |")
+
+
+def report(path):
+    """--report: the tables of a --json file, complete or not."""
+    with open(path) as f:
+        results = json.load(f)
+    print(f"CPU: {results['cpu']}")
+    if results.get("commit"):
+        print(f"attn-mlir commit: {results['commit']}")
+    for t in results["tables"]:
+        table(t["rows"], t["peak"], t["threads"])
+        if t.get("partial"):
+            print("(Interrupted: the rows measured so far; the peak is the "
+                  "one measured before them.)")
+    summary(results["tables"])
+
+
 def child_command(args, threads, systems, role):
     cmd = [sys.executable, os.path.abspath(__file__), f"--{role}={threads}",
            f"--systems={','.join(systems)}", f"--dtypes={args.dtypes}",
@@ -518,7 +568,7 @@ def child_command(args, threads, systems, role):
     return cmd
 
 
-def run_workers(args, threads, env, systems):
+def run_workers(args, threads, env, systems, on_row):
     """Each system in a worker process of its own, all alive at once; for
     each problem, up to `runs` rounds in which every system times one block,
     after a pause (multi-threaded runs only) that lets the previous system's
@@ -583,13 +633,14 @@ def run_workers(args, threads, env, systems):
         done = ", ".join(f"{n} {e.get('status')}" for n, e in row["systems"].items())
         print(f"  [{threads}t] {row['problem']}: {done}", file=sys.stderr, flush=True)
         rows.append(row)
+        on_row(rows)
     for w in workers.values():
         w.stdin.close()
         w.wait()
     return rows
 
 
-def run_grouped(args, threads, env, systems):
+def run_grouped(args, threads, env, systems, on_row):
     """--shared-process: the in-process groups, one child each."""
     rows = {}
     for group in SHARED_PROCESS_GROUPS:
@@ -606,6 +657,7 @@ def run_grouped(args, threads, env, systems):
                 row["systems"].update(r["systems"])
                 done = ", ".join(f"{n} {e.get('status')}" for n, e in r["systems"].items())
                 print(f"  [{threads}t] {r['problem']}: {done}", file=sys.stderr, flush=True)
+                on_row(list(rows.values()))
         if child.returncode != 0:
             for row in rows.values():
                 for s in members:
@@ -638,7 +690,10 @@ def main():
                     help="pause before each block at more than one thread")
     ap.add_argument("--max-seconds", type=float, default=10.0,
                     help="a system whose checked call takes longer is timed by that call")
-    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--json", default=None,
+                    help="also write the results here (rewritten after every row)")
+    ap.add_argument("--report", default=None, metavar="FILE.json",
+                    help="print the tables of an earlier --json file, and run nothing")
     ap.add_argument("--shared-process", action="store_true",
                     help="time the in-process peers interleaved in one process")
     ap.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
@@ -650,9 +705,24 @@ def main():
     if args.serve:
         serve(args, args.serve)
         return
+    if args.report:
+        report(args.report)
+        return
 
     print(f"CPU: {cpu_description()}")
-    results = {"cpu": cpu_description(), "tables": []}
+    results = {"cpu": cpu_description(), "commit": source_commit(),
+               "command": " ".join(sys.argv[1:]), "tables": []}
+
+    def save(partial=None):
+        """Writes --json now, with the rows of the table in progress, so
+        that an interrupted run keeps what it measured."""
+        if not args.json:
+            return
+        doc = dict(results, tables=results["tables"] + ([partial] if partial else []))
+        with open(args.json + ".tmp", "w") as f:
+            json.dump(doc, f, indent=1)
+        os.replace(args.json + ".tmp", args.json)
+
     for threads in (int(t) for t in args.threads.split(",")):
         peak = fma_peak(threads)
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
@@ -660,18 +730,18 @@ def main():
             env["XLA_FLAGS"] = ("--xla_cpu_multi_thread_eigen=false "
                                 "intra_op_parallelism_threads=1")
         wanted = [n for n in SYSTEMS if n in args.systems.split(",")]
-        if args.shared_process:
-            rows = run_grouped(args, threads, env, wanted)
-        else:
-            rows = run_workers(args, threads, env, wanted)
+
+        def on_row(rows, threads=threads, peak=peak):
+            save({"threads": threads, "peak": peak, "rows": rows, "partial": True})
+
+        run = run_grouped if args.shared_process else run_workers
+        rows = run(args, threads, env, wanted, on_row)
         # Measured again after the systems: the table uses the better one.
         peak = max(peak, fma_peak(threads))
         table(rows, peak, threads)
         results["tables"].append({"threads": threads, "peak": peak, "rows": rows})
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
-
+        save()
+    summary(results["tables"])
 
 if __name__ == "__main__":
     main()

@@ -25,7 +25,11 @@ side by side, and the parent alternates them within each problem (15 rounds
 of one ~0.1 s block of calls per system), so that a shared machine's drift
 hits every system of a row alike: on a VM whose neighbours slow it in spells
 of 0.1-1 s, fewer and longer blocks let one system's median land in a slow
-spell that the others missed. `--shared-process` times torch, OpenVINO, ONNX
+spell that the others missed. The ratio column compares medians; the
+"paired" column compares attn-mlir with each peer round by round (the
+median of the per-round ratios of block medians, the smallest over the
+peers), so that a slow spell spanning a round cancels out of it.
+`--shared-process` times torch, OpenVINO, ONNX
 Runtime, JAX and attn-mlir interleaved in one process instead. GFLOP/s count 4*B*H*D per kept (query, key) pair: half of the
 square under causal masking, the window under a sliding window.
 """
@@ -35,6 +39,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -501,12 +506,37 @@ def cpu_description():
     return f"{cpu_name()}; {os.cpu_count()} cores; {', '.join(cpu_flags())}"
 
 
+def paired_ratio(row):
+    """attn-mlir's speed against its closest peer, round by round: for each
+    peer, the median over the rounds of (the peer's block median / attn-
+    mlir's block median in the same round); the smallest over the peers.
+    A slow spell of the machine that spans a round then slows both sides
+    of its ratio. A peer timed without rounds counts by its median."""
+    ours = row["systems"].get("attn-mlir", {})
+    if "blocks" not in ours:
+        return None
+    worst = None
+    for n, e in row["systems"].items():
+        if n == "attn-mlir" or "seconds" not in e:
+            continue
+        pairs = [p / a for a, p in zip(ours["blocks"], e.get("blocks", []))
+                 if a and p]
+        r = statistics.median(pairs) if pairs else e["seconds"] / ours["seconds"]
+        worst = r if worst is None else min(worst, r)
+    return worst
+
+
+def fmt_ratio(r):
+    return f"{r:.2f}x" if r is not None else "-"
+
+
 def table(rows, peak, threads):
     names = [n for n in SYSTEMS if any(n in r["systems"] for r in rows)]
     print(f"\n### {threads} thread{'s' if threads > 1 else ''} "
           f"(FMA peak {peak:.1f} GFLOP/s, measured in this run)\n")
-    print("| problem | " + " | ".join(names) + " | attn-mlir / best peer |")
-    print("| --- | " + " | ".join("---:" for _ in names) + " | ---: |")
+    print("| problem | " + " | ".join(names) +
+          " | attn-mlir / best peer | paired by round |")
+    print("| --- | " + " | ".join("---:" for _ in names) + " | ---: | ---: |")
     for r in rows:
         cells, rates = [], {}
         for n in names:
@@ -520,14 +550,17 @@ def table(rows, peak, threads):
         peers = [g for n, g in rates.items() if n != "attn-mlir"]
         ratio = (f"{rates['attn-mlir'] / max(peers):.2f}x"
                  if "attn-mlir" in rates and peers else "-")
-        print(f"| {r['problem']} | " + " | ".join(cells) + f" | {ratio} |")
-    print("\nCells: median time, GFLOP/s (share of the FMA peak).")
+        print(f"| {r['problem']} | " + " | ".join(cells) +
+              f" | {ratio} | {fmt_ratio(paired_ratio(r))} |")
+    print("\nCells: median time, GFLOP/s (share of the FMA peak). Paired: the "
+          "smallest over the peers of the median per-round ratio.")
 
 
 def summary(tables):
     """One line per row and thread count: attn-mlir against the best peer."""
-    print("\n| problem | threads | attn-mlir GFLOP/s (% of peak) | best peer, GFLOP/s | ratio |")
-    print("| --- | ---: | ---: | --- | ---: |")
+    print("\n| problem | threads | attn-mlir GFLOP/s (% of peak) | best peer, GFLOP/s "
+          "| ratio | paired |")
+    print("| --- | ---: | ---: | --- | ---: | ---: |")
     for t in tables:
         for r in t["rows"]:
             rates = {n: r["flops"] / e["seconds"] / 1e9
@@ -538,7 +571,7 @@ def summary(tables):
             ours, best = rates["attn-mlir"], max(peers, key=peers.get)
             print(f"| {r['problem']} | {t['threads']} | {ours:.1f} "
                   f"({100 * ours / t['peak']:.0f}%) | {best}, {peers[best]:.1f} | "
-                  f"{ours / peers[best]:.2f}x |")
+                  f"{ours / peers[best]:.2f}x | {fmt_ratio(paired_ratio(r))} |")
 
 
 def report(path):
@@ -598,7 +631,7 @@ def run_workers(args, threads, env, systems, on_row):
     for i, p in enumerate(selected_problems(args)):
         row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                "systems": {}}
-        blocks, times, rounds, warm = {}, {}, {}, {}
+        blocks, times, rounds, warm, medians = {}, {}, {}, {}, {}
         for n in systems:
             if n in dead:
                 row["systems"][n] = {"status": dead[n]}
@@ -615,21 +648,26 @@ def run_workers(args, threads, env, systems, on_row):
                 rounds[n] = max(5, min(args.runs, math.ceil(
                     args.seconds_per_system / (blocks[n] * max(first, 1e-6)))))
                 times[n] = []
+                medians[n] = []
             row["systems"][n] = entry
         for r in range(args.runs):
             for n in list(blocks):
                 if r >= rounds[n]:
+                    medians[n].append(None)
                     continue
                 time.sleep(settle)
                 try:
-                    times[n] += ask(n, {"time": blocks[n],
-                                        "warm": warm[n]})["times"]
+                    block = ask(n, {"time": blocks[n], "warm": warm[n]})["times"]
                 except RuntimeError as e:
                     dead[n] = str(e)
                     row["systems"][n]["status"] = dead[n]
-                    del blocks[n], times[n]
+                    del blocks[n], times[n], medians[n]
+                    continue
+                times[n] += block
+                medians[n].append(statistics.median(block))
         for n, t in times.items():
             row["systems"][n]["seconds"] = sorted(t)[len(t) // 2]
+            row["systems"][n]["blocks"] = medians[n]
         done = ", ".join(f"{n} {e.get('status')}" for n, e in row["systems"].items())
         print(f"  [{threads}t] {row['problem']}: {done}", file=sys.stderr, flush=True)
         rows.append(row)

@@ -137,6 +137,7 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   flashOptions.queryBlock = options.queryBlock;
   flashOptions.keyBlock = options.keyBlock;
   flashOptions.keySplits = options.keySplits;
+  flashOptions.blocksPerTask = options.blocksPerTask;
   flashOptions.threads = options.threads;
   flashOptions.amx = options.amx;
   // The panels stay allocated between calls: freshly allocated, they were

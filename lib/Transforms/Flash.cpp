@@ -179,6 +179,10 @@ private:
     if (qv == 1 && llvm::isPowerOf2_64(w) && rowsPerKvHead &&
         *rowsPerKvHead > 0 && *rowsPerKvHead <= w / 2)
       dotRows = llvm::PowerOf2Ceil(*rowsPerKvHead);
+    // Groups of row blocks share one key loop: every block of the group
+    // starts at key 0, which a sliding window would not.
+    if (panels && splits == 1 && !dotRows && !op.getWindow())
+      group = options.blocksPerTask;
   }
 
 public:
@@ -284,9 +288,13 @@ private:
   void writeOutput(Value o, ValueRange l, Value lBuf);
   void setBlock(ValueRange ivs);
   void emitTask(ValueRange ivs);
+  void emitGroupTask(ValueRange ivs);
+  Value sliceOf(Value buffer, Value i);
   void emitCombine(ValueRange ivs);
 
   int64_t w, qv, bq, bk, keyTile, splits;
+  /// Row blocks per task (emitGroupTask when more than one).
+  int64_t group = 1;
   /// Whether build() packs K and V into kPanel and vPanel.
   bool panels;
   int64_t d, dv, dvPad;
@@ -295,6 +303,8 @@ private:
   /// most lanes of every S^T FMA empty; 0 otherwise.
   int64_t dotRows = 0;
 
+  // Row blocks per kv head, for emitGroupTask.
+  Value numBlocks;
   // Per-task values.
   Value qtBuf, qRowsBuf, q0, nq;
   // The smallest and largest query index among the block's rows.
@@ -1098,9 +1108,18 @@ Value FlashKernelBuilder::build() {
   SmallVector<Value> ubs = {batch, kvHeads, numBlocks};
   if (splits > 1)
     ubs.push_back(idx(splits));
+  if (group > 1) {
+    this->numBlocks = numBlocks;
+    ubs[2] = arith::CeilDivUIOp::create(b, loc, numBlocks, idx(group));
+  }
   scf::ParallelOp::create(b, loc, lbs, ubs, steps,
                           [&](OpBuilder &, Location, ValueRange ivs) {
-                            inAllocaScope([&] { emitTask(ivs); });
+                            inAllocaScope([&] {
+                              if (group > 1)
+                                emitGroupTask(ivs);
+                              else
+                                emitTask(ivs);
+                            });
                           });
 
   if (splits > 1)
@@ -1235,6 +1254,126 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
                      });
 }
 
+/// buffer[i] as a memref of one rank less.
+Value FlashKernelBuilder::sliceOf(Value buffer, Value i) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  offsets[0] = i;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t dim : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(dim));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  auto sliceType = memref::SubViewOp::inferRankReducedResultType(
+      type.getShape().drop_front(), type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, loc, cast<MemRefType>(sliceType), buffer,
+                                   offsets, sizes, strides);
+}
+
+/// A task of `group` consecutive row blocks of one kv head, `ivs` = (batch,
+/// kv head, group index). The blocks take turns on each key block, so the
+/// K/V panel rows it reads stay in L2 for all but the first: with one block
+/// per task, a kv head whose panels outgrow L2 (S=512 D=128 f32: 512 KiB)
+/// streams them from L3 once per block. Each block keeps its own Q^T, O and
+/// running max and sum. Without a sliding window every block's key range
+/// starts at 0, so one key loop serves them all, up to the largest end; a
+/// block whose range ends earlier (causal) skips the blocks past it.
+void FlashKernelBuilder::emitGroupTask(ValueRange ivs) {
+  auto scratch = [&](ArrayRef<int64_t> shape) {
+    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
+        .getResult();
+  };
+  Value oAll = scratch({group, bq, dvPad});
+  Value qtAll = scratch({group, d, bq});
+  Value mAll = scratch({group, bq});
+  Value lAll = scratch({group, bq});
+  Value p = scratch({bk, bq});
+  Value alphaBuf = scratch({bq});
+  Value lBuf = scratch({bq});
+  kBlock = vBlock = nullptr;
+
+  Value first = mul(ivs[2], idx(group));
+  Value blocks = minIdx(idx(group), sub(numBlocks, first));
+  // Block g of the group: sets the block's coordinates, Q^T and key range
+  // end, and returns its O.
+  Value jEnd;
+  auto selectBlock = [&](Value g) {
+    setBlock({ivs[0], ivs[1], add(first, g)});
+    std::tie(iMin, iMax) = flash::getQueryRange(*this, q0, nq, sq);
+    jEnd = flash::getKeyRange(*this, op, iMin, iMax, offset, sk).second;
+    qtBuf = sliceOf(qtAll, g);
+    return sliceOf(oAll, g);
+  };
+  auto forEachBlock = [&](function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, idx(0), blocks, idx(1), ValueRange{},
+                       [&](OpBuilder &, Location, Value g, ValueRange) {
+                         body(g);
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  auto loadState = [&](Value buf, Value g) {
+    SmallVector<Value> state;
+    for (int64_t c = 0; c < qv; ++c)
+      state.push_back(vector::LoadOp::create(b, loc, vecType, buf,
+                                             ValueRange{g, idx(c * w)}));
+    return state;
+  };
+  auto storeState = [&](ValueRange state, Value buf, Value g) {
+    for (int64_t c = 0; c < qv; ++c)
+      vector::StoreOp::create(b, loc, state[c], buf, ValueRange{g, idx(c * w)});
+  };
+
+  Value zero = splat(0.0);
+  Value negInf = splat(-std::numeric_limits<double>::infinity());
+  forEachBlock([&](Value g) {
+    Value o = selectBlock(g);
+    packQueries(qtBuf);
+    scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+                       [&](OpBuilder &, Location, Value i, ValueRange) {
+                         for (int64_t e = 0; e < dvPad; e += w)
+                           vector::StoreOp::create(b, loc, zero, o,
+                                                   ValueRange{i, idx(e)});
+                         scf::YieldOp::create(b, loc);
+                       });
+    storeState(SmallVector<Value>(qv, negInf), mAll, g);
+    storeState(SmallVector<Value>(qv, zero), lAll, g);
+  });
+  // The group's key range ends where its rows' last key is (the rows of one
+  // kv head are (query head, query) pairs, so a later block may end earlier).
+  Value groupRows =
+      minIdx(mul(blocks, idx(bq)), sub(rows, mul(first, idx(bq))));
+  auto [groupMin, groupMax] =
+      flash::getQueryRange(*this, mul(first, idx(bq)), groupRows, sq);
+
+  Value keyEnd =
+      flash::getKeyRange(*this, op, groupMin, groupMax, offset, sk).second;
+  scf::ForOp::create(
+      b, loc, idx(0), keyEnd, idx(bk), ValueRange{},
+      [&](OpBuilder &, Location, Value j0, ValueRange) {
+        forEachBlock([&](Value g) {
+          Value o = selectBlock(g);
+          Value live = cmp(arith::CmpIPredicate::ult, j0, jEnd);
+          scf::IfOp::create(b, loc, live, [&](OpBuilder &, Location) {
+            Value nk = minIdx(idx(bk), sub(jEnd, j0));
+            computeScores(p, j0, nk);
+            maskScores(p, j0, nk);
+            SmallVector<Value> next = onlineSoftmax(
+                p, alphaBuf, nk, loadState(mAll, g), loadState(lAll, g));
+            accumulateOutput(p, o, alphaBuf, j0, nk);
+            storeState(ArrayRef<Value>(next).take_front(qv), mAll, g);
+            storeState(ArrayRef<Value>(next).drop_front(qv), lAll, g);
+            scf::YieldOp::create(b, loc);
+          });
+        });
+        scf::YieldOp::create(b, loc);
+      });
+
+  forEachBlock([&](Value g) {
+    Value o = selectBlock(g);
+    writeOutput(o, loadState(lAll, g), lBuf);
+  });
+}
+
 /// out[row] = sum_s exp(m_s - m) O_s / sum_s exp(m_s - m) l_s with
 /// m = max_s m_s, and 0 where no split kept a key.
 void FlashKernelBuilder::emitCombine(ValueRange ivs) {
@@ -1330,12 +1469,14 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     options.threads = threads;
     options.amx = amx;
     options.workspaces = workspaces;
+    options.blocksPerTask = blocksPerTask;
     if (options.vectorWidth < 4 || options.vectorWidth % 4 ||
         options.queryBlock < 0 || options.queryBlock % options.vectorWidth ||
-        options.keyBlock < 1) {
+        options.keyBlock < 1 || options.blocksPerTask < 1) {
       getOperation()->emitError()
           << "attn-flash: vector-width must be a multiple of 4, query-block a "
-             "multiple of vector-width, key-block positive";
+             "multiple of vector-width, key-block and blocks-per-task "
+             "positive";
       return signalPassFailure();
     }
     SmallVector<SdpaOp> ops;

@@ -17,6 +17,9 @@
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=12})"
 # Keys split across tasks and combined by log-sum-exp.
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{key-splits=3 key-block=12})"
+# Three row blocks per task taking turns on each key block (groups that do
+# not divide the blocks, causal ends that differ within a group).
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{blocks-per-task=3 key-block=12})"
 
 import numpy as np
 
@@ -71,6 +74,10 @@ case("packed_keys_window_causal", 2, 4, 2, 150, 170, 64, 64, causal=True,
      window=(50, 0))
 case("packed_keys_f16", 1, 8, 1, 80, 120, 32, 32, dtype="f16", window=(30, 5))
 case("packed_keys_odd_tail", 1, 2, 1, 300, 301, 16, 16, causal=True)
+case("packed_keys_gqa_causal_bf16", 1, 6, 2, 50, 77, 32, 32, dtype="bf16",
+     causal=True)
+case("packed_keys_masked_rows", 1, 2, 1, 60, 70, 16, 16, mask="bool",
+     mask_shape=(1, 1, 60, 70), rows_masked=(0, 59))
 case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
 case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,
      dynamic=True, static_kv_heads=True, window=(5, 5))

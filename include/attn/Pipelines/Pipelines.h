@@ -47,6 +47,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Split each row block's keys across tasks (0: automatic "
                      "for decode-like shapes)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> blocksPerTask{
+      *this, "blocks-per-task",
+      llvm::cl::desc("Row blocks per flash task, taking turns on each K/V "
+                     "block"),
+      llvm::cl::init(1)};
   PassOptions::Option<bool> amx{
       *this, "amx",
       llvm::cl::desc("bf16 attention on AMX tiles (needs AMX-BF16 and the "

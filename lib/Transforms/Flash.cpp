@@ -289,6 +289,7 @@ private:
   void setBlock(ValueRange ivs);
   void emitTask(ValueRange ivs);
   void emitGroupTask(ValueRange ivs);
+  void zeroOutput(Value o);
   Value sliceOf(Value buffer, Value i);
   void emitCombine(ValueRange ivs);
 
@@ -1142,6 +1143,18 @@ void FlashKernelBuilder::setBlock(ValueRange ivs) {
   nq = minIdx(idx(bq), sub(rows, q0));
 }
 
+/// O = 0, every row of the block.
+void FlashKernelBuilder::zeroOutput(Value o) {
+  Value zero = splat(0.0);
+  scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
+                     [&](OpBuilder &, Location, Value i, ValueRange) {
+                       for (int64_t e = 0; e < dvPad; e += w)
+                         vector::StoreOp::create(b, loc, zero, o,
+                                                 ValueRange{i, idx(e)});
+                       scf::YieldOp::create(b, loc);
+                     });
+}
+
 void FlashKernelBuilder::emitTask(ValueRange ivs) {
   setBlock(ivs);
 
@@ -1202,14 +1215,7 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
       vBlock = scratch({bk, dvPad});
   }
 
-  Value zero = splat(0.0);
-  scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
-                     [&](OpBuilder &, Location, Value i, ValueRange) {
-                       for (int64_t e = 0; e < dvPad; e += w)
-                         vector::StoreOp::create(b, loc, zero, o,
-                                                 ValueRange{i, idx(e)});
-                       scf::YieldOp::create(b, loc);
-                     });
+  zeroOutput(o);
 
   SmallVector<Value> init(qv, splat(-std::numeric_limits<double>::infinity()));
   init.append(qv, splat(0.0));
@@ -1328,13 +1334,7 @@ void FlashKernelBuilder::emitGroupTask(ValueRange ivs) {
   forEachBlock([&](Value g) {
     Value o = selectBlock(g);
     packQueries(qtBuf);
-    scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
-                       [&](OpBuilder &, Location, Value i, ValueRange) {
-                         for (int64_t e = 0; e < dvPad; e += w)
-                           vector::StoreOp::create(b, loc, zero, o,
-                                                   ValueRange{i, idx(e)});
-                         scf::YieldOp::create(b, loc);
-                       });
+    zeroOutput(o);
     storeState(SmallVector<Value>(qv, negInf), mAll, g);
     storeState(SmallVector<Value>(qv, zero), lAll, g);
   });

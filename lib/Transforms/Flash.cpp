@@ -288,7 +288,7 @@ private:
   void writeOutput(Value o, ValueRange l, Value lBuf);
   void setBlock(ValueRange ivs);
   void emitTask(ValueRange ivs);
-  void emitGroupTask(ValueRange ivs);
+  void emitGroupTask(ValueRange ivs, Value numBlocks);
   void zeroOutput(Value o);
   Value sliceOf(Value buffer, Value i);
   void emitCombine(ValueRange ivs);
@@ -304,8 +304,6 @@ private:
   /// most lanes of every S^T FMA empty; 0 otherwise.
   int64_t dotRows = 0;
 
-  // Row blocks per kv head, for emitGroupTask.
-  Value numBlocks;
   // Per-task values.
   Value qtBuf, qRowsBuf, q0, nq;
   // The smallest and largest query index among the block's rows.
@@ -1109,15 +1107,13 @@ Value FlashKernelBuilder::build() {
   SmallVector<Value> ubs = {batch, kvHeads, numBlocks};
   if (splits > 1)
     ubs.push_back(idx(splits));
-  if (group > 1) {
-    this->numBlocks = numBlocks;
+  if (group > 1)
     ubs[2] = arith::CeilDivUIOp::create(b, loc, numBlocks, idx(group));
-  }
   scf::ParallelOp::create(b, loc, lbs, ubs, steps,
                           [&](OpBuilder &, Location, ValueRange ivs) {
                             inAllocaScope([&] {
                               if (group > 1)
-                                emitGroupTask(ivs);
+                                emitGroupTask(ivs, numBlocks);
                               else
                                 emitTask(ivs);
                             });
@@ -1277,14 +1273,15 @@ Value FlashKernelBuilder::sliceOf(Value buffer, Value i) {
 }
 
 /// A task of `group` consecutive row blocks of one kv head, `ivs` = (batch,
-/// kv head, group index). The blocks take turns on each key block, so the
-/// K/V panel rows it reads stay in L2 for all but the first: with one block
-/// per task, a kv head whose panels outgrow L2 (S=512 D=128 f32: 512 KiB)
-/// streams them from L3 once per block. Each block keeps its own Q^T, O and
-/// running max and sum. Without a sliding window every block's key range
-/// starts at 0, so one key loop serves them all, up to the largest end; a
-/// block whose range ends earlier (causal) skips the blocks past it.
-void FlashKernelBuilder::emitGroupTask(ValueRange ivs) {
+/// kv head, group index), `numBlocks` the row blocks per kv head. The blocks
+/// take turns on each key block, so the K/V panel rows it reads stay in L2 for
+/// all but the first: with one block per task, a kv head whose panels outgrow
+/// L2 (S=512 D=128 f32: 512 KiB) streams them from L3 once per block. Each
+/// block keeps its own Q^T, O and running max and sum. Without a sliding window
+/// every block's key range starts at 0, so one key loop serves them all, up to
+/// the largest end; a block whose range ends earlier (causal) skips the blocks
+/// past it.
+void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
   auto scratch = [&](ArrayRef<int64_t> shape) {
     return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
         .getResult();

@@ -290,6 +290,7 @@ private:
   void emitTask(ValueRange ivs);
   void emitGroupTask(ValueRange ivs, Value numBlocks);
   void zeroOutput(Value o);
+  Value scratch(ArrayRef<int64_t> shape);
   Value sliceOf(Value buffer, Value i);
   void emitCombine(ValueRange ivs);
 
@@ -1176,10 +1177,6 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
     jStart = from;
   }
 
-  auto scratch = [&](ArrayRef<int64_t> shape) {
-    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
-        .getResult();
-  };
   Value o = scratch({bq, dvPad});
   // The dot-product scores are written W / dotRows keys at a time.
   int64_t pRows = dotRows ? llvm::alignTo(bk, w / dotRows) : bk;
@@ -1272,6 +1269,11 @@ Value FlashKernelBuilder::sliceOf(Value buffer, Value i) {
                                    offsets, sizes, strides);
 }
 
+/// A stack buffer of f32, live for the task that emits it.
+Value FlashKernelBuilder::scratch(ArrayRef<int64_t> shape) {
+  return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32));
+}
+
 /// A task of `group` consecutive row blocks of one kv head, `ivs` = (batch,
 /// kv head, group index), `numBlocks` the row blocks per kv head. The blocks
 /// take turns on each key block, so the K/V panel rows it reads stay in L2 for
@@ -1282,10 +1284,6 @@ Value FlashKernelBuilder::sliceOf(Value buffer, Value i) {
 /// the largest end; a block whose range ends earlier (causal) skips the blocks
 /// past it.
 void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
-  auto scratch = [&](ArrayRef<int64_t> shape) {
-    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32))
-        .getResult();
-  };
   Value oAll = scratch({group, bq, dvPad});
   Value qtAll = scratch({group, d, bq});
   Value mAll = scratch({group, bq});
@@ -1297,13 +1295,11 @@ void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
 
   Value first = mul(ivs[2], idx(group));
   Value blocks = minIdx(idx(group), sub(numBlocks, first));
-  // Block g of the group: sets the block's coordinates, Q^T and key range
-  // end, and returns its O.
-  Value jEnd;
+  // Block g of the group: sets the block's coordinates and Q^T, and returns
+  // its O.
   auto selectBlock = [&](Value g) {
     setBlock({ivs[0], ivs[1], add(first, g)});
     std::tie(iMin, iMax) = flash::getQueryRange(*this, q0, nq, sq);
-    jEnd = flash::getKeyRange(*this, op, iMin, iMax, offset, sk).second;
     qtBuf = sliceOf(qtAll, g);
     return sliceOf(oAll, g);
   };
@@ -1349,6 +1345,8 @@ void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
       [&](OpBuilder &, Location, Value j0, ValueRange) {
         forEachBlock([&](Value g) {
           Value o = selectBlock(g);
+          Value jEnd =
+              flash::getKeyRange(*this, op, iMin, iMax, offset, sk).second;
           Value live = cmp(arith::CmpIPredicate::ult, j0, jEnd);
           scf::IfOp::create(b, loc, live, [&](OpBuilder &, Location) {
             Value nk = minIdx(idx(bk), sub(jEnd, j0));

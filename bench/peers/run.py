@@ -464,11 +464,15 @@ def serve(args, threads):
             if req.get("warm", True):
                 run()
             times = []
+            cpu0 = time.process_time()
             for _ in range(req["time"]):
                 t0 = time.perf_counter()
                 run()
                 times.append(time.perf_counter() - t0)
-            reply = {"times": times}
+            # Cores busy on average: under 1 at one thread, the process
+            # waited for its core (or for memory it had to fault in).
+            reply = {"times": times,
+                     "cores": (time.process_time() - cpu0) / max(sum(times), 1e-9)}
         print(json.dumps(reply), file=replies, flush=True)
 
 
@@ -554,6 +558,15 @@ def table(rows, peak, threads):
               f" | {ratio} | {fmt_ratio(paired_ratio(r))} |")
     print("\nCells: median time, GFLOP/s (share of the FMA peak). Paired: the "
           "smallest over the peers of the median per-round ratio.")
+    # A system that kept fewer cores busy than it had threads waited (for
+    # a core another process held, or for page faults); more, it ran
+    # threads it was not given.
+    odd = [f"{r['problem']}: {n} {e['cores']:.2f}"
+           for r in rows for n, e in r["systems"].items()
+           if "cores" in e and abs(e["cores"] - threads) > 0.1 * threads]
+    if odd:
+        print(f"\nCores busy during the timed calls (median over rounds), "
+              f"where not {threads}:\n" + "\n".join(f"- {x}" for x in odd))
 
 
 def summary(tables):
@@ -601,11 +614,43 @@ def child_command(args, threads, systems, role):
     return cmd
 
 
+def cpu_seconds(pid):
+    """CPU time of all threads of a process so far (0 where /proc lacks it)."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def quiesce(pid, window=0.025, busy=0.04, limit=2.0):
+    """Waits until a worker's threads are idle: work a runtime goes on
+    with after its call returned (XLA's CPU client frees its buffers on a
+    thread of its own: at one thread the next system's block then shared
+    its core, 0.92 cores busy instead of 1) would slow the next block."""
+    end = time.monotonic() + limit
+    before = cpu_seconds(pid)
+    while time.monotonic() < end:
+        time.sleep(window)
+        after = cpu_seconds(pid)
+        if after - before < busy * window:
+            return
+        before = after
+
+
 def run_workers(args, threads, env, systems, on_row):
     """Each system in a worker process of its own, all alive at once; for
     each problem, up to `runs` rounds in which every system times one block,
-    after a pause (multi-threaded runs only) that lets the previous system's
-    idle threads stop spinning (libomp spins for 200 ms). A block of calls
+    once the previous system's worker is idle (see quiesce) and after a
+    pause (multi-threaded runs only) that lets idle threads stop spinning
+    (libomp spins for 200 ms). A block of calls
     shorter than `block_seconds` starts with an untimed call; a system whose
     calls are slow stops after the rounds that fill `seconds_per_system`
     (at least 5)."""
@@ -631,13 +676,14 @@ def run_workers(args, threads, env, systems, on_row):
     for i, p in enumerate(selected_problems(args)):
         row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                "systems": {}}
-        blocks, times, rounds, warm, medians = {}, {}, {}, {}, {}
+        blocks, times, rounds, warm, medians, cores = {}, {}, {}, {}, {}, {}
         for n in systems:
             if n in dead:
                 row["systems"][n] = {"status": dead[n]}
                 continue
             try:
                 entry = ask(n, {"prepare": i})
+                quiesce(workers[n].pid)
             except RuntimeError as e:
                 dead[n] = str(e)
                 entry = {"status": dead[n]}
@@ -649,6 +695,7 @@ def run_workers(args, threads, env, systems, on_row):
                     args.seconds_per_system / (blocks[n] * max(first, 1e-6)))))
                 times[n] = []
                 medians[n] = []
+                cores[n] = []
             row["systems"][n] = entry
         for r in range(args.runs):
             for n in list(blocks):
@@ -657,17 +704,20 @@ def run_workers(args, threads, env, systems, on_row):
                     continue
                 time.sleep(settle)
                 try:
-                    block = ask(n, {"time": blocks[n], "warm": warm[n]})["times"]
+                    reply = ask(n, {"time": blocks[n], "warm": warm[n]})
                 except RuntimeError as e:
                     dead[n] = str(e)
                     row["systems"][n]["status"] = dead[n]
-                    del blocks[n], times[n], medians[n]
+                    del blocks[n], times[n], medians[n], cores[n]
                     continue
-                times[n] += block
-                medians[n].append(statistics.median(block))
+                quiesce(workers[n].pid)
+                times[n] += reply["times"]
+                medians[n].append(statistics.median(reply["times"]))
+                cores[n].append(reply["cores"])
         for n, t in times.items():
             row["systems"][n]["seconds"] = sorted(t)[len(t) // 2]
             row["systems"][n]["blocks"] = medians[n]
+            row["systems"][n]["cores"] = statistics.median(cores[n])
         done = ", ".join(f"{n} {e.get('status')}" for n, e in row["systems"].items())
         print(f"  [{threads}t] {row['problem']}: {done}", file=sys.stderr, flush=True)
         rows.append(row)

@@ -16,9 +16,16 @@ sys.path.insert(0, sys.argv[1])
 import run  # noqa: E402  (bench/peers/run.py)
 
 # CPU time counts all threads, and grows only while they run.
-spin = subprocess.Popen([sys.executable, "-c",
-                         "import time\nt = time.time()\n"
-                         "while time.time() - t < 0.6: pass"])
+def child(body):
+    """A Python process running `body` once it has said it started."""
+    p = subprocess.Popen([sys.executable, "-c",
+                          "import time\nprint(flush=True)\n" + body],
+                         stdout=subprocess.PIPE)
+    p.stdout.readline()
+    return p
+
+
+spin = child("t = time.time()\nwhile time.time() - t < 0.6: pass")
 a = run.cpu_seconds(spin.pid)
 time.sleep(0.2)
 b = run.cpu_seconds(spin.pid)
@@ -32,8 +39,8 @@ assert 0.2 < waited < 1.5, waited
 print("busy worker: waited until idle")
 # CHECK: busy worker: waited until idle
 
-idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
-time.sleep(0.3)  # past the interpreter's start
+idle = child("time.sleep(5)")
+time.sleep(0.05)  # past the print
 t = time.monotonic()
 run.quiesce(idle.pid)
 waited = time.monotonic() - t

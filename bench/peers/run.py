@@ -650,10 +650,10 @@ def run_workers(args, threads, env, systems, on_row):
     each problem, up to `runs` rounds in which every system times one block,
     once the previous system's worker is idle (see quiesce) and after a
     pause (multi-threaded runs only) that lets idle threads stop spinning
-    (libomp spins for 200 ms). A block of calls
-    shorter than `block_seconds` starts with an untimed call; a system whose
-    calls are slow stops after the rounds that fill `seconds_per_system`
-    (at least 5)."""
+    (libomp spins for 200 ms). A block of calls shorter than
+    `block_seconds` starts with an untimed call; a system whose calls are
+    slow stops after the rounds that fill `seconds_per_system` (at least
+    5)."""
     settle = args.settle if threads > 1 else 0.0
     workers = {n: subprocess.Popen(child_command(args, threads, [n], "serve"),
                                    env=env, stdin=subprocess.PIPE,

@@ -182,7 +182,7 @@ private:
     // Groups of row blocks share one key loop: every block of the group
     // starts at key 0, which a sliding window would not.
     if (panels && splits == 1 && !dotRows && !op.getWindow())
-      group = options.blocksPerTask;
+      blocksPerTask = options.blocksPerTask;
   }
 
 public:
@@ -291,12 +291,12 @@ private:
   void emitGroupTask(ValueRange ivs, Value numBlocks);
   void zeroOutput(Value o);
   Value scratch(ArrayRef<int64_t> shape);
-  Value sliceOf(Value buffer, Value i);
   void emitCombine(ValueRange ivs);
 
   int64_t w, qv, bq, bk, keyTile, splits;
-  /// Row blocks per task (emitGroupTask when more than one).
-  int64_t group = 1;
+  /// Row blocks per task (emitGroupTask when more than one). Not the base's
+  /// `group`, the query heads per kv head.
+  int64_t blocksPerTask = 1;
   /// Whether build() packs K and V into kPanel and vPanel.
   bool panels;
   int64_t d, dv, dvPad;
@@ -1108,12 +1108,12 @@ Value FlashKernelBuilder::build() {
   SmallVector<Value> ubs = {batch, kvHeads, numBlocks};
   if (splits > 1)
     ubs.push_back(idx(splits));
-  if (group > 1)
-    ubs[2] = arith::CeilDivUIOp::create(b, loc, numBlocks, idx(group));
+  if (blocksPerTask > 1)
+    ubs[2] = arith::CeilDivUIOp::create(b, loc, numBlocks, idx(blocksPerTask));
   scf::ParallelOp::create(b, loc, lbs, ubs, steps,
                           [&](OpBuilder &, Location, ValueRange ivs) {
                             inAllocaScope([&] {
-                              if (group > 1)
+                              if (blocksPerTask > 1)
                                 emitGroupTask(ivs, numBlocks);
                               else
                                 emitTask(ivs);
@@ -1253,48 +1253,32 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
                      });
 }
 
-/// buffer[i] as a memref of one rank less.
-Value FlashKernelBuilder::sliceOf(Value buffer, Value i) {
-  auto type = cast<MemRefType>(buffer.getType());
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  offsets[0] = i;
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
-  for (int64_t dim : type.getShape().drop_front())
-    sizes.push_back(b.getIndexAttr(dim));
-  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  auto sliceType = memref::SubViewOp::inferRankReducedResultType(
-      type.getShape().drop_front(), type, offsets, sizes, strides);
-  return memref::SubViewOp::create(b, loc, cast<MemRefType>(sliceType), buffer,
-                                   offsets, sizes, strides);
-}
-
 /// A stack buffer of f32, live for the task that emits it.
 Value FlashKernelBuilder::scratch(ArrayRef<int64_t> shape) {
   return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32));
 }
 
-/// A task of `group` consecutive row blocks of one kv head, `ivs` = (batch,
-/// kv head, group index), `numBlocks` the row blocks per kv head. The blocks
-/// take turns on each key block, so the K/V panel rows it reads stay in L2 for
-/// all but the first: with one block per task, a kv head whose panels outgrow
-/// L2 (S=512 D=128 f32: 512 KiB) streams them from L3 once per block. Each
-/// block keeps its own Q^T, O and running max and sum. Without a sliding window
-/// every block's key range starts at 0, so one key loop serves them all, up to
-/// the largest end; a block whose range ends earlier (causal) skips the blocks
-/// past it.
+/// A task of `blocksPerTask` consecutive row blocks of one kv head, `ivs` =
+/// (batch, kv head, group index), `numBlocks` the row blocks per kv head. The
+/// blocks take turns on each key block, so the K/V panel rows it reads stay in
+/// L2 for all but the first: with one block per task, a kv head whose panels
+/// outgrow L2 (S=512 D=128 f32: 512 KiB) streams them from L3 once per block.
+/// Each block keeps its own Q^T, O and running max and sum. Without a sliding
+/// window every block's key range starts at 0, so one key loop serves them all,
+/// up to the largest end; a block whose range ends earlier (causal) skips the
+/// blocks past it.
 void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
-  Value oAll = scratch({group, bq, dvPad});
-  Value qtAll = scratch({group, d, bq});
-  Value mAll = scratch({group, bq});
-  Value lAll = scratch({group, bq});
+  Value oAll = scratch({blocksPerTask, bq, dvPad});
+  Value qtAll = scratch({blocksPerTask, d, bq});
+  Value mAll = scratch({blocksPerTask, bq});
+  Value lAll = scratch({blocksPerTask, bq});
   Value p = scratch({bk, bq});
   Value alphaBuf = scratch({bq});
   Value lBuf = scratch({bq});
   kBlock = vBlock = nullptr;
 
-  Value first = mul(ivs[2], idx(group));
-  Value blocks = minIdx(idx(group), sub(numBlocks, first));
+  Value first = mul(ivs[2], idx(blocksPerTask));
+  Value blocks = minIdx(idx(blocksPerTask), sub(numBlocks, first));
   // Block g of the group: sets the block's coordinates and Q^T, and returns
   // its O.
   auto selectBlock = [&](Value g) {

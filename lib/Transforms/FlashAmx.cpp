@@ -551,20 +551,6 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   RowStats st;
   for (Value *buf : {&st.m, &st.l, &st.blockMax, &st.blockSum, &st.shift})
     *buf = scratch({kQueryBlock}, f32);
-  // Buffer `parity` of a double buffer, as a memref of one rank less.
-  auto half = [&](Value bufs, Value parity) -> Value {
-    auto type = cast<MemRefType>(bufs.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-    offsets[0] = parity;
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
-    for (int64_t dim : type.getShape().drop_front())
-      sizes.push_back(b.getIndexAttr(dim));
-    SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-    auto resultType = memref::SubViewOp::inferRankReducedResultType(
-        type.getShape().drop_front(), type, offsets, sizes, strides);
-    return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType), bufs,
-                                     offsets, sizes, strides);
-  };
   auto parityOf = [&](Value t) {
     return arith::RemUIOp::create(b, loc, t, idx(2)).getResult();
   };
@@ -641,32 +627,32 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   double scale = op.getEffectiveScale();
   bool prepare = op.getSoftcapAttr() || maskm || !(scale > 0);
   Value any = cmp(arith::CmpIPredicate::sgt, numBlocks, idx(0));
-  ifThen(any, [&] { computeScores(half(sBufs, idx(0)), jStart); });
+  ifThen(any, [&] { computeScores(sliceOf(sBufs, idx(0)), jStart); });
   forLoop(idx(0), numBlocks, 1, [&](Value t) {
     Value parity = parityOf(t);
     Value notFirst = cmp(arith::CmpIPredicate::sge, t, idx(1));
     Value prev = sub(t, idx(1));
     ifThen(notFirst, [&] {
-      computeValues(half(pBufs, parityOf(prev)), blockStart(prev));
+      computeValues(sliceOf(pBufs, parityOf(prev)), blockStart(prev));
     });
     Value j0 = blockStart(t);
     Value nk = minIdx(idx(kKeyBlock), sub(jEnd, j0));
-    Value s = half(sBufs, parity);
+    Value s = sliceOf(sBufs, parity);
     if (prepare)
       prepareScores(s, j0, nk);
     maskScores(s, j0, nk);
-    st.alpha = half(alphaBufs, parity);
-    softmax(s, half(pBufs, parity), st, prepare ? Value() : splat(scale));
-    ifThen(notFirst, [&] { updateOutput(half(alphaBufs, parityOf(prev))); });
+    st.alpha = sliceOf(alphaBufs, parity);
+    softmax(s, sliceOf(pBufs, parity), st, prepare ? Value() : splat(scale));
+    ifThen(notFirst, [&] { updateOutput(sliceOf(alphaBufs, parityOf(prev))); });
     Value next = add(t, idx(1));
     ifThen(cmp(arith::CmpIPredicate::slt, next, numBlocks), [&] {
-      computeScores(half(sBufs, parityOf(next)), blockStart(next));
+      computeScores(sliceOf(sBufs, parityOf(next)), blockStart(next));
     });
   });
   ifThen(any, [&] {
     Value last = sub(numBlocks, idx(1));
-    computeValues(half(pBufs, parityOf(last)), blockStart(last));
-    updateOutput(half(alphaBufs, parityOf(last)));
+    computeValues(sliceOf(pBufs, parityOf(last)), blockStart(last));
+    updateOutput(sliceOf(alphaBufs, parityOf(last)));
   });
   writeOutput(o, st.l);
 }

@@ -236,6 +236,21 @@ void SdpaKernelBase::inAllocaScope(function_ref<void()> body) {
   memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
 }
 
+Value SdpaKernelBase::sliceOf(Value buffer, Value i) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  offsets[0] = i;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+  for (int64_t dim : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(dim));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  auto sliceType = memref::SubViewOp::inferRankReducedResultType(
+      type.getShape().drop_front(), type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, loc, cast<MemRefType>(sliceType), buffer,
+                                   offsets, sizes, strides);
+}
+
 Value SdpaKernelBase::allocScratch(MemRefType type, ValueRange dynamicSizes) {
   if (!workspaces)
     return memref::AllocOp::create(b, loc, type, dynamicSizes,

@@ -61,6 +61,8 @@ struct SdpaKernelBase : IndexBuilder {
   Value allocScratch(MemRefType type, ValueRange dynamicSizes);
   /// Releases the workspaces of allocScratch; after their last use.
   void releaseScratch();
+  /// buffer[i] as a memref of one rank less.
+  Value sliceOf(Value buffer, Value i);
 
   SdpaOp op;
   Type f32;

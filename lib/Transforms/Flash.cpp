@@ -224,12 +224,8 @@ private:
   /// chunks in an scf.for, then the remainder (width < step) once.
   void forEachChunk(int64_t extent, int64_t step,
                     function_ref<void(Value, int64_t)> body) {
-    scf::ForOp::create(b, loc, idx(0), idx(extent / step * step), idx(step),
-                       ValueRange{},
-                       [&](OpBuilder &, Location, Value start, ValueRange) {
-                         body(start, step);
-                         scf::YieldOp::create(b, loc);
-                       });
+    forLoop(idx(0), idx(extent / step * step), step,
+            [&](Value start) { body(start, step); });
     if (extent % step)
       body(idx(extent / step * step), extent % step);
   }
@@ -290,7 +286,8 @@ private:
   void emitTask(ValueRange ivs);
   void emitGroupTask(ValueRange ivs, Value numBlocks);
   void zeroOutput(Value o);
-  Value scratch(ArrayRef<int64_t> shape);
+  /// An f32 stack buffer, live for the task that emits it.
+  Value scratch(ArrayRef<int64_t> shape) { return stackScratch(shape, f32); }
   void emitCombine(ValueRange ivs);
 
   int64_t w, qv, bq, bk, keyTile, splits;
@@ -374,25 +371,19 @@ void FlashKernelBuilder::packQueries(Value qt) {
   }
   Value scale = f32Const(op.getEffectiveScale() * flash::kLog2e);
   Value zero = f32Const(0.0);
-  scf::ForOp::create(
-      b, loc, idx(0), idx(bq), idx(1), ValueRange{},
-      [&](OpBuilder &, Location, Value i, ValueRange) {
-        Value row = add(q0, i);
-        Value valid =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, nq);
-        auto [hv, qi] = rowToHeadQuery(minIdx(row, lastRow));
-        Value h = hv, query = qi;
-        scf::ForOp::create(
-            b, loc, idx(0), idx(d), idx(1), ValueRange{},
-            [&](OpBuilder &, Location, Value dd, ValueRange) {
-              Value x = loadScalar(qm, {bIdx, h, query, dd});
-              x = arith::MulFOp::create(b, loc, x, scale);
-              x = arith::SelectOp::create(b, loc, valid, x, zero);
-              memref::StoreOp::create(b, loc, x, qt, ValueRange{dd, i});
-              scf::YieldOp::create(b, loc);
-            });
-        scf::YieldOp::create(b, loc);
-      });
+  forLoop(idx(0), idx(bq), 1, [&](Value i) {
+    Value row = add(q0, i);
+    Value valid =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, nq);
+    auto [hv, qi] = rowToHeadQuery(minIdx(row, lastRow));
+    Value h = hv, query = qi;
+    forLoop(idx(0), idx(d), 1, [&](Value dd) {
+      Value x = loadScalar(qm, {bIdx, h, query, dd});
+      x = arith::MulFOp::create(b, loc, x, scale);
+      x = arith::SelectOp::create(b, loc, valid, x, zero);
+      memref::StoreOp::create(b, loc, x, qt, ValueRange{dd, i});
+    });
+  });
 }
 
 /// dst[r][:] = f32(src[b, kvHead, j0 + r, :]) for r < nk, whole vectors with
@@ -401,16 +392,13 @@ void FlashKernelBuilder::packQueries(Value qt) {
 /// tiles.
 void FlashKernelBuilder::widenBlock(Value src, Value dst, Value j0, Value nk,
                                     int64_t width) {
-  scf::ForOp::create(
-      b, loc, idx(0), nk, idx(1), ValueRange{},
-      [&](OpBuilder &, Location, Value r, ValueRange) {
-        for (int64_t e = 0; e < width; e += w) {
-          Value v = loadVector(src, {bIdx, kvHead, add(j0, r), idx(e)},
-                               e + w > width ? idx(width - e) : Value());
-          vector::StoreOp::create(b, loc, v, dst, ValueRange{r, idx(e)});
-        }
-        scf::YieldOp::create(b, loc);
-      });
+  forLoop(idx(0), nk, 1, [&](Value r) {
+    for (int64_t e = 0; e < width; e += w) {
+      Value v = loadVector(src, {bIdx, kvHead, add(j0, r), idx(e)},
+                           e + w > width ? idx(width - e) : Value());
+      vector::StoreOp::create(b, loc, v, dst, ValueRange{r, idx(e)});
+    }
+  });
 }
 
 /// P[r][:] = K[j0 + r] . Qt for r < nk, in tiles of keyTile keys. Rows of
@@ -419,51 +407,45 @@ void FlashKernelBuilder::computeScores(Value p, Value j0, Value nk) {
   if (dotRows)
     return computeDotScores(p, j0, nk);
   Value lastKey = sub(sk, idx(1));
-  scf::ForOp::create(
-      b, loc, idx(0), nk, idx(keyTile), ValueRange{},
-      [&](OpBuilder &, Location, Value jj, ValueRange) {
-        SmallVector<Value> keys;
-        for (int64_t r = 0; r < keyTile; ++r)
-          keys.push_back(minIdx(add(add(j0, jj), idx(r)), lastKey));
-        Value keyTileIdx =
-            kPanel ? arith::DivUIOp::create(b, loc, add(j0, jj), idx(keyTile))
-                         .getResult()
-                   : Value();
-        for (int64_t c0 = 0; c0 < qv; c0 += kScoreQueryVectors) {
-          int64_t vecs = std::min(kScoreQueryVectors, qv - c0);
-          SmallVector<Value> init(keyTile * vecs, splat(0.0));
-          auto loop = scf::ForOp::create(
-              b, loc, idx(0), idx(d), idx(1), init,
-              [&](OpBuilder &, Location, Value dd, ValueRange acc) {
-                SmallVector<Value> qvec;
-                for (int64_t c = 0; c < vecs; ++c)
-                  qvec.push_back(vector::LoadOp::create(
-                      b, loc, vecType, qtBuf,
-                      ValueRange{dd, idx((c0 + c) * w)}));
-                SmallVector<Value> kElems;
-                for (int64_t r = 0; r < keyTile; ++r)
-                  kElems.push_back(
-                      kPanel ? memref::LoadOp::create(b, loc, kPanel,
-                                                      ValueRange{bIdx, kvHead,
-                                                                 keyTileIdx, dd,
-                                                                 idx(r)})
-                                   .getResult()
-                      : kBlock
-                          ? memref::LoadOp::create(
-                                b, loc, kBlock, ValueRange{add(jj, idx(r)), dd})
-                                .getResult()
-                          : loadScalar(km, {bIdx, kvHead, keys[r], dd}));
-                scf::YieldOp::create(b, loc,
-                                     fmaOuterProduct(kElems, qvec, acc));
-              });
-          for (int64_t r = 0; r < keyTile; ++r)
+  forLoop(idx(0), nk, keyTile, [&](Value jj) {
+    SmallVector<Value> keys;
+    for (int64_t r = 0; r < keyTile; ++r)
+      keys.push_back(minIdx(add(add(j0, jj), idx(r)), lastKey));
+    Value keyTileIdx =
+        kPanel ? arith::DivUIOp::create(b, loc, add(j0, jj), idx(keyTile))
+                     .getResult()
+               : Value();
+    for (int64_t c0 = 0; c0 < qv; c0 += kScoreQueryVectors) {
+      int64_t vecs = std::min(kScoreQueryVectors, qv - c0);
+      SmallVector<Value> init(keyTile * vecs, splat(0.0));
+      auto loop = scf::ForOp::create(
+          b, loc, idx(0), idx(d), idx(1), init,
+          [&](OpBuilder &, Location, Value dd, ValueRange acc) {
+            SmallVector<Value> qvec;
             for (int64_t c = 0; c < vecs; ++c)
-              vector::StoreOp::create(
-                  b, loc, loop.getResult(r * vecs + c), p,
-                  ValueRange{add(jj, idx(r)), idx((c0 + c) * w)});
-        }
-        scf::YieldOp::create(b, loc);
-      });
+              qvec.push_back(vector::LoadOp::create(
+                  b, loc, vecType, qtBuf, ValueRange{dd, idx((c0 + c) * w)}));
+            SmallVector<Value> kElems;
+            for (int64_t r = 0; r < keyTile; ++r)
+              kElems.push_back(
+                  kPanel ? memref::LoadOp::create(
+                               b, loc, kPanel,
+                               ValueRange{bIdx, kvHead, keyTileIdx, dd, idx(r)})
+                               .getResult()
+                  : kBlock
+                      ? memref::LoadOp::create(b, loc, kBlock,
+                                               ValueRange{add(jj, idx(r)), dd})
+                            .getResult()
+                      : loadScalar(km, {bIdx, kvHead, keys[r], dd}));
+            scf::YieldOp::create(b, loc, fmaOuterProduct(kElems, qvec, acc));
+          });
+      for (int64_t r = 0; r < keyTile; ++r)
+        for (int64_t c = 0; c < vecs; ++c)
+          vector::StoreOp::create(
+              b, loc, loop.getResult(r * vecs + c), p,
+              ValueRange{add(jj, idx(r)), idx((c0 + c) * w)});
+    }
+  });
 }
 
 /// Qr[r][:] = scale log2(e) q[b, h, i, :] for the block's row r = (h, i),
@@ -554,56 +536,53 @@ void FlashKernelBuilder::computeDotScores(Value p, Value j0, Value nk) {
   }
   Value lastKey = sub(sk, idx(1));
   int64_t fullChunks = d / w;
-  scf::ForOp::create(
-      b, loc, idx(0), nk, idx(keys), ValueRange{},
-      [&](OpBuilder &, Location, Value jj, ValueRange) {
-        SmallVector<Value> keyIdx;
-        for (int64_t k = 0; k < keys; ++k)
-          keyIdx.push_back(minIdx(add(add(j0, jj), idx(k)), lastKey));
-        // Decoding streams K and V from memory once: asking for the keys' V
-        // rows now, while K is read, keeps two streams in flight (f32
-        // Sk=4096 on one AVX2 thread: 4.4-5.5 -> 3.2-4.4 ms).
-        int64_t perLine =
-            kCacheLineBytes /
-            (cast<MemRefType>(vm.getType()).getElementTypeBitWidth() / 8);
-        for (int64_t k = 0; k < keys; ++k)
-          for (int64_t e = 0; e < dv; e += perLine)
-            memref::PrefetchOp::create(
-                b, loc, vm, ValueRange{bIdx, kvHead, keyIdx[k], idx(e)},
-                /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
-        // acc[slot] += K[key] chunk * Qr[row] chunk.
-        auto step = [&](Value e, Value valid, ValueRange acc) {
-          SmallVector<Value> kVec, qVec;
-          for (int64_t k = 0; k < keys; ++k)
-            kVec.push_back(loadVector(km, {bIdx, kvHead, keyIdx[k], e}, valid));
-          for (int64_t r = 0; r < dotRows; ++r)
-            qVec.push_back(vector::LoadOp::create(b, loc, vecType, qRowsBuf,
-                                                  ValueRange{idx(r), e}));
-          SmallVector<Value> next;
-          for (int64_t slot = 0; slot < w; ++slot)
-            next.push_back(vector::FMAOp::create(b, loc, kVec[keyOf[slot]],
-                                                 qVec[rowOf[slot]], acc[slot]));
-          return next;
-        };
-        SmallVector<Value> init(w, splat(0.0));
-        auto loop = scf::ForOp::create(
-            b, loc, idx(0), idx(fullChunks * w), idx(w), init,
-            [&](OpBuilder &, Location, Value e, ValueRange acc) {
-              scf::YieldOp::create(b, loc, step(e, Value(), acc));
-            });
-        SmallVector<Value> acc(loop.getResults());
-        if (d % w)
-          acc = step(idx(fullChunks * w), idx(d % w), acc);
-        Value sums = sumEachVector(acc);
-        for (int64_t k = 0; k < keys; ++k) {
-          Value scores = vector::ExtractStridedSliceOp::create(
-              b, loc, sums, ArrayRef<int64_t>{k * dotRows},
-              ArrayRef<int64_t>{dotRows}, ArrayRef<int64_t>{1});
-          vector::StoreOp::create(b, loc, scores, p,
-                                  ValueRange{add(jj, idx(k)), idx(0)});
-        }
-        scf::YieldOp::create(b, loc);
-      });
+  forLoop(idx(0), nk, keys, [&](Value jj) {
+    SmallVector<Value> keyIdx;
+    for (int64_t k = 0; k < keys; ++k)
+      keyIdx.push_back(minIdx(add(add(j0, jj), idx(k)), lastKey));
+    // Decoding streams K and V from memory once: asking for the keys' V
+    // rows now, while K is read, keeps two streams in flight (f32
+    // Sk=4096 on one AVX2 thread: 4.4-5.5 -> 3.2-4.4 ms).
+    int64_t perLine =
+        kCacheLineBytes /
+        (cast<MemRefType>(vm.getType()).getElementTypeBitWidth() / 8);
+    for (int64_t k = 0; k < keys; ++k)
+      for (int64_t e = 0; e < dv; e += perLine)
+        memref::PrefetchOp::create(
+            b, loc, vm, ValueRange{bIdx, kvHead, keyIdx[k], idx(e)},
+            /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+    // acc[slot] += K[key] chunk * Qr[row] chunk.
+    auto step = [&](Value e, Value valid, ValueRange acc) {
+      SmallVector<Value> kVec, qVec;
+      for (int64_t k = 0; k < keys; ++k)
+        kVec.push_back(loadVector(km, {bIdx, kvHead, keyIdx[k], e}, valid));
+      for (int64_t r = 0; r < dotRows; ++r)
+        qVec.push_back(vector::LoadOp::create(b, loc, vecType, qRowsBuf,
+                                              ValueRange{idx(r), e}));
+      SmallVector<Value> next;
+      for (int64_t slot = 0; slot < w; ++slot)
+        next.push_back(vector::FMAOp::create(b, loc, kVec[keyOf[slot]],
+                                             qVec[rowOf[slot]], acc[slot]));
+      return next;
+    };
+    SmallVector<Value> init(w, splat(0.0));
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(fullChunks * w), idx(w), init,
+        [&](OpBuilder &, Location, Value e, ValueRange acc) {
+          scf::YieldOp::create(b, loc, step(e, Value(), acc));
+        });
+    SmallVector<Value> acc(loop.getResults());
+    if (d % w)
+      acc = step(idx(fullChunks * w), idx(d % w), acc);
+    Value sums = sumEachVector(acc);
+    for (int64_t k = 0; k < keys; ++k) {
+      Value scores = vector::ExtractStridedSliceOp::create(
+          b, loc, sums, ArrayRef<int64_t>{k * dotRows},
+          ArrayRef<int64_t>{dotRows}, ArrayRef<int64_t>{1});
+      vector::StoreOp::create(b, loc, scores, p,
+                              ValueRange{add(jj, idx(k)), idx(0)});
+    }
+  });
 }
 
 /// Softcap, the mask operand, and causal/window masking on P[0:nk].
@@ -613,19 +592,16 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
   if (FloatAttr capAttr = op.getSoftcapAttr()) {
     double cap = capAttr.getValueAsDouble() * flash::kLog2e;
     Value capV = splat(cap), invCap = splat(1.0 / cap);
-    scf::ForOp::create(
-        b, loc, idx(0), nk, idx(1), ValueRange{},
-        [&](OpBuilder &, Location, Value r, ValueRange) {
-          for (int64_t c = 0; c < qv; ++c) {
-            SmallVector<Value, 2> at{r, idx(c * w)};
-            Value s = vector::LoadOp::create(b, loc, vecType, p, at);
-            Value t = math::TanhOp::create(
-                b, loc, arith::MulFOp::create(b, loc, s, invCap));
-            vector::StoreOp::create(
-                b, loc, arith::MulFOp::create(b, loc, t, capV), p, at);
-          }
-          scf::YieldOp::create(b, loc);
-        });
+    forLoop(idx(0), nk, 1, [&](Value r) {
+      for (int64_t c = 0; c < qv; ++c) {
+        SmallVector<Value, 2> at{r, idx(c * w)};
+        Value s = vector::LoadOp::create(b, loc, vecType, p, at);
+        Value t = math::TanhOp::create(
+            b, loc, arith::MulFOp::create(b, loc, s, invCap));
+        vector::StoreOp::create(b, loc, arith::MulFOp::create(b, loc, t, capV),
+                                p, at);
+      }
+    });
   }
 
   Value negInf = f32Const(-std::numeric_limits<double>::infinity());
@@ -634,34 +610,27 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
     // Element by element: the mask is strided across the query lanes.
     auto mType = cast<MemRefType>(maskm.getType());
     bool isBool = mType.getElementType().isInteger(1);
-    scf::ForOp::create(
-        b, loc, idx(0), nq, idx(1), ValueRange{},
-        [&](OpBuilder &, Location, Value i, ValueRange) {
-          auto [hv, qi] = rowToHeadQuery(add(q0, i));
-          Value h = hv, query = qi;
-          SmallVector<Value> base = {bIdx, h};
-          for (int64_t dim = 0; dim < 2; ++dim)
-            if (mType.getDimSize(dim) == 1)
-              base[dim] = idx(0);
-          Value row = mType.getDimSize(2) == 1 ? idx(0) : query;
-          scf::ForOp::create(
-              b, loc, idx(0), nk, idx(1), ValueRange{},
-              [&](OpBuilder &, Location, Value r, ValueRange) {
-                Value col = mType.getDimSize(3) == 1 ? idx(0) : add(j0, r);
-                SmallVector<Value> at = {base[0], base[1], row, col};
-                Value s = memref::LoadOp::create(b, loc, p, ValueRange{r, i});
-                if (isBool) {
-                  Value keep = memref::LoadOp::create(b, loc, maskm, at);
-                  s = arith::SelectOp::create(b, loc, keep, s, negInf);
-                } else {
-                  s = math::FmaOp::create(b, loc, loadScalar(maskm, at), log2e,
-                                          s);
-                }
-                memref::StoreOp::create(b, loc, s, p, ValueRange{r, i});
-                scf::YieldOp::create(b, loc);
-              });
-          scf::YieldOp::create(b, loc);
-        });
+    forLoop(idx(0), nq, 1, [&](Value i) {
+      auto [hv, qi] = rowToHeadQuery(add(q0, i));
+      Value h = hv, query = qi;
+      SmallVector<Value> base = {bIdx, h};
+      for (int64_t dim = 0; dim < 2; ++dim)
+        if (mType.getDimSize(dim) == 1)
+          base[dim] = idx(0);
+      Value row = mType.getDimSize(2) == 1 ? idx(0) : query;
+      forLoop(idx(0), nk, 1, [&](Value r) {
+        Value col = mType.getDimSize(3) == 1 ? idx(0) : add(j0, r);
+        SmallVector<Value> at = {base[0], base[1], row, col};
+        Value s = memref::LoadOp::create(b, loc, p, ValueRange{r, i});
+        if (isBool) {
+          Value keep = memref::LoadOp::create(b, loc, maskm, at);
+          s = arith::SelectOp::create(b, loc, keep, s, negInf);
+        } else {
+          s = math::FmaOp::create(b, loc, loadScalar(maskm, at), log2e, s);
+        }
+        memref::StoreOp::create(b, loc, s, p, ValueRange{r, i});
+      });
+    });
   }
 
   std::optional<ArrayRef<int64_t>> window = op.getWindow();
@@ -726,28 +695,25 @@ void FlashKernelBuilder::maskScores(Value p, Value j0, Value nk) {
                           b, loc, b.getIntegerAttr(laneInt, c * w)))));
           laneQuery.push_back(arith::RemUIOp::create(b, loc, rowsV, sqV));
         }
-        scf::ForOp::create(
-            b, loc, idx(0), nk, idx(1), ValueRange{},
-            [&](OpBuilder &, Location, Value r, ValueRange) {
-              Value j = arith::IndexCastOp::create(b, loc, laneInt, add(j0, r));
-              // diag = j - i - offset, for each lane's query index i.
-              Value baseV = vector::BroadcastOp::create(
-                  b, loc, vecIdx, arith::SubIOp::create(b, loc, j, offI));
-              for (int64_t c = 0; c < qv; ++c) {
-                Value diag = arith::SubIOp::create(b, loc, baseV, laneQuery[c]);
-                Value keep = arith::AndIOp::create(
-                    b, loc,
-                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
-                                          diag, loV),
-                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                          diag, hiV));
-                SmallVector<Value, 2> at{r, idx(c * w)};
-                Value s = vector::LoadOp::create(b, loc, vecType, p, at);
-                s = arith::SelectOp::create(b, loc, keep, s, negInfV);
-                vector::StoreOp::create(b, loc, s, p, at);
-              }
-              scf::YieldOp::create(b, loc);
-            });
+        forLoop(idx(0), nk, 1, [&](Value r) {
+          Value j = arith::IndexCastOp::create(b, loc, laneInt, add(j0, r));
+          // diag = j - i - offset, for each lane's query index i.
+          Value baseV = vector::BroadcastOp::create(
+              b, loc, vecIdx, arith::SubIOp::create(b, loc, j, offI));
+          for (int64_t c = 0; c < qv; ++c) {
+            Value diag = arith::SubIOp::create(b, loc, baseV, laneQuery[c]);
+            Value keep = arith::AndIOp::create(
+                b, loc,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, diag,
+                                      loV),
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, diag,
+                                      hiV));
+            SmallVector<Value, 2> at{r, idx(c * w)};
+            Value s = vector::LoadOp::create(b, loc, vecType, p, at);
+            s = arith::SelectOp::create(b, loc, keep, s, negInfV);
+            vector::StoreOp::create(b, loc, s, p, at);
+          }
+        });
         scf::YieldOp::create(b, loc);
       });
 }
@@ -879,53 +845,49 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value alphaBuf,
     // Only the query tiles that hold rows of this block.
     Value rowsUsed = mul(arith::CeilDivUIOp::create(b, loc, nq, idx(queryTile)),
                          idx(queryTile));
-    scf::ForOp::create(
-        b, loc, idx(0), rowsUsed, idx(queryTile), ValueRange{},
-        [&](OpBuilder &, Location, Value i0, ValueRange) {
-          SmallVector<Value> init;
-          for (int64_t ii = 0; ii < queryTile; ++ii) {
-            Value row = add(i0, idx(ii));
-            Value alpha = vector::BroadcastOp::create(
-                b, loc, vecType,
-                memref::LoadOp::create(b, loc, alphaBuf, ValueRange{row}));
-            for (int64_t c = 0; c < vecs; ++c)
-              init.push_back(arith::MulFOp::create(
-                  b, loc,
-                  vector::LoadOp::create(b, loc, vecType, o,
-                                         ValueRange{row, idx(e0 + c * w)}),
-                  alpha));
-          }
-          auto loop = scf::ForOp::create(
-              b, loc, idx(0), nk, idx(1), init,
-              [&](OpBuilder &, Location, Value r, ValueRange acc) {
-                Value key = add(j0, r);
-                auto vvec = [&](int64_t c) -> Value {
-                  if (vPanel)
-                    return vector::LoadOp::create(
-                        b, loc, vecType, vPanel,
-                        ValueRange{bIdx, kvHead, idx(tile), key, idx(c * w)});
-                  if (vBlock)
-                    return vector::LoadOp::create(
-                        b, loc, vecType, vBlock,
-                        ValueRange{r, idx(e0 + c * w)});
-                  return loadVector(vm, {bIdx, kvHead, key, idx(e0 + c * w)},
-                                    e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w)
-                                                          : Value());
-                };
-                SmallVector<Value> pElems;
-                for (int64_t ii = 0; ii < queryTile; ++ii)
-                  pElems.push_back(memref::LoadOp::create(
-                      b, loc, p, ValueRange{r, add(i0, idx(ii))}));
-                scf::YieldOp::create(b, loc,
-                                     fmaOuterProduct(pElems, vecs, vvec, acc));
-              });
-          for (int64_t ii = 0; ii < queryTile; ++ii)
-            for (int64_t c = 0; c < vecs; ++c)
-              vector::StoreOp::create(
-                  b, loc, loop.getResult(ii * vecs + c), o,
-                  ValueRange{add(i0, idx(ii)), idx(e0 + c * w)});
-          scf::YieldOp::create(b, loc);
-        });
+    forLoop(idx(0), rowsUsed, queryTile, [&](Value i0) {
+      SmallVector<Value> init;
+      for (int64_t ii = 0; ii < queryTile; ++ii) {
+        Value row = add(i0, idx(ii));
+        Value alpha = vector::BroadcastOp::create(
+            b, loc, vecType,
+            memref::LoadOp::create(b, loc, alphaBuf, ValueRange{row}));
+        for (int64_t c = 0; c < vecs; ++c)
+          init.push_back(arith::MulFOp::create(
+              b, loc,
+              vector::LoadOp::create(b, loc, vecType, o,
+                                     ValueRange{row, idx(e0 + c * w)}),
+              alpha));
+      }
+      auto loop = scf::ForOp::create(
+          b, loc, idx(0), nk, idx(1), init,
+          [&](OpBuilder &, Location, Value r, ValueRange acc) {
+            Value key = add(j0, r);
+            auto vvec = [&](int64_t c) -> Value {
+              if (vPanel)
+                return vector::LoadOp::create(
+                    b, loc, vecType, vPanel,
+                    ValueRange{bIdx, kvHead, idx(tile), key, idx(c * w)});
+              if (vBlock)
+                return vector::LoadOp::create(b, loc, vecType, vBlock,
+                                              ValueRange{r, idx(e0 + c * w)});
+              return loadVector(vm, {bIdx, kvHead, key, idx(e0 + c * w)},
+                                e0 + (c + 1) * w > dv ? idx(dv - e0 - c * w)
+                                                      : Value());
+            };
+            SmallVector<Value> pElems;
+            for (int64_t ii = 0; ii < queryTile; ++ii)
+              pElems.push_back(memref::LoadOp::create(
+                  b, loc, p, ValueRange{r, add(i0, idx(ii))}));
+            scf::YieldOp::create(b, loc,
+                                 fmaOuterProduct(pElems, vecs, vvec, acc));
+          });
+      for (int64_t ii = 0; ii < queryTile; ++ii)
+        for (int64_t c = 0; c < vecs; ++c)
+          vector::StoreOp::create(
+              b, loc, loop.getResult(ii * vecs + c), o,
+              ValueRange{add(i0, idx(ii)), idx(e0 + c * w)});
+    });
     e0 += vecs * w;
   }
 }
@@ -937,39 +899,34 @@ void FlashKernelBuilder::writeOutput(Value o, ValueRange l, Value lBuf) {
     vector::StoreOp::create(b, loc, l[c], lBuf, ValueRange{idx(c * w)});
   Type outElt = cast<MemRefType>(om.getType()).getElementType();
   Value zero = f32Const(0.0), one = f32Const(1.0);
-  scf::ForOp::create(
-      b, loc, idx(0), nq, idx(1), ValueRange{},
-      [&](OpBuilder &, Location, Value i, ValueRange) {
-        Value li = memref::LoadOp::create(b, loc, lBuf, ValueRange{i});
-        Value empty =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, li, zero);
-        Value inv = arith::SelectOp::create(
-            b, loc, empty, zero, arith::DivFOp::create(b, loc, one, li));
-        auto [hv, qi] = rowToHeadQuery(add(q0, i));
-        Value h = hv, query = qi;
-        Value invVec = vector::BroadcastOp::create(b, loc, vecType, inv);
-        auto outVec = VectorType::get({w}, outElt);
-        // Whole vectors (O has dvPad columns); a row narrower than that
-        // ends with a masked store.
-        auto store = [&](Value e, int64_t valid) {
-          Value x =
-              vector::LoadOp::create(b, loc, vecType, o, ValueRange{i, e});
-          x = arith::MulFOp::create(b, loc, x, invVec);
-          if (outElt != f32)
-            x = arith::TruncFOp::create(b, loc, outVec, x);
-          SmallVector<Value> at = {bIdx, h, query, e};
-          if (valid == w) {
-            vector::StoreOp::create(b, loc, x, om, at);
-            return;
-          }
-          Value mask = vector::CreateMaskOp::create(
-              b, loc, VectorType::get({w}, b.getI1Type()),
-              ValueRange{idx(valid)});
-          vector::MaskedStoreOp::create(b, loc, om, at, mask, x);
-        };
-        forEachChunk(dv, w, store);
-        scf::YieldOp::create(b, loc);
-      });
+  forLoop(idx(0), nq, 1, [&](Value i) {
+    Value li = memref::LoadOp::create(b, loc, lBuf, ValueRange{i});
+    Value empty =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, li, zero);
+    Value inv = arith::SelectOp::create(b, loc, empty, zero,
+                                        arith::DivFOp::create(b, loc, one, li));
+    auto [hv, qi] = rowToHeadQuery(add(q0, i));
+    Value h = hv, query = qi;
+    Value invVec = vector::BroadcastOp::create(b, loc, vecType, inv);
+    auto outVec = VectorType::get({w}, outElt);
+    // Whole vectors (O has dvPad columns); a row narrower than that
+    // ends with a masked store.
+    auto store = [&](Value e, int64_t valid) {
+      Value x = vector::LoadOp::create(b, loc, vecType, o, ValueRange{i, e});
+      x = arith::MulFOp::create(b, loc, x, invVec);
+      if (outElt != f32)
+        x = arith::TruncFOp::create(b, loc, outVec, x);
+      SmallVector<Value> at = {bIdx, h, query, e};
+      if (valid == w) {
+        vector::StoreOp::create(b, loc, x, om, at);
+        return;
+      }
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({w}, b.getI1Type()), ValueRange{idx(valid)});
+      vector::MaskedStoreOp::create(b, loc, om, at, mask, x);
+    };
+    forEachChunk(dv, w, store);
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -1003,16 +960,13 @@ void FlashKernelBuilder::packPanels() {
         int64_t lanes = llvm::PowerOf2Ceil(keyTile);
         if (keyTile == 1 || lanes > 16) {
           for (int64_t r = 0; r < keyTile; ++r)
-            scf::ForOp::create(
-                b, loc, idx(0), idx(d), idx(1), ValueRange{},
-                [&](OpBuilder &, Location, Value dd, ValueRange) {
-                  Value x = loadScalar(km, {ivs[0], ivs[1], keys[r], dd});
-                  x = arith::SelectOp::create(b, loc, valid[r], x, zero);
-                  memref::StoreOp::create(
-                      b, loc, x, kPanel,
-                      ValueRange{ivs[0], ivs[1], ivs[2], dd, idx(r)});
-                  scf::YieldOp::create(b, loc);
-                });
+            forLoop(idx(0), idx(d), 1, [&](Value dd) {
+              Value x = loadScalar(km, {ivs[0], ivs[1], keys[r], dd});
+              x = arith::SelectOp::create(b, loc, valid[r], x, zero);
+              memref::StoreOp::create(
+                  b, loc, x, kPanel,
+                  ValueRange{ivs[0], ivs[1], ivs[2], dd, idx(r)});
+            });
           return;
         }
         // Blocks of `lanes` (key, d) pairs, keys past keyTile zero,
@@ -1143,13 +1097,10 @@ void FlashKernelBuilder::setBlock(ValueRange ivs) {
 /// O = 0, every row of the block.
 void FlashKernelBuilder::zeroOutput(Value o) {
   Value zero = splat(0.0);
-  scf::ForOp::create(b, loc, idx(0), idx(bq), idx(1), ValueRange{},
-                     [&](OpBuilder &, Location, Value i, ValueRange) {
-                       for (int64_t e = 0; e < dvPad; e += w)
-                         vector::StoreOp::create(b, loc, zero, o,
-                                                 ValueRange{i, idx(e)});
-                       scf::YieldOp::create(b, loc);
-                     });
+  forLoop(idx(0), idx(bq), 1, [&](Value i) {
+    for (int64_t e = 0; e < dvPad; e += w)
+      vector::StoreOp::create(b, loc, zero, o, ValueRange{i, idx(e)});
+  });
 }
 
 void FlashKernelBuilder::emitTask(ValueRange ivs) {
@@ -1189,12 +1140,9 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
     qRowsBuf =
         scratch({dotRows, static_cast<int64_t>(llvm::divideCeil(d, w)) * w});
     packQueryRows(qRowsBuf);
-    scf::ForOp::create(b, loc, idx(0), idx(pRows), idx(1), ValueRange{},
-                       [&](OpBuilder &, Location, Value r, ValueRange) {
-                         vector::StoreOp::create(b, loc, splat(0.0), p,
-                                                 ValueRange{r, idx(0)});
-                         scf::YieldOp::create(b, loc);
-                       });
+    forLoop(idx(0), idx(pRows), 1, [&](Value r) {
+      vector::StoreOp::create(b, loc, splat(0.0), p, ValueRange{r, idx(0)});
+    });
   } else {
     qtBuf = scratch({d, bq});
     packQueries(qtBuf);
@@ -1240,22 +1188,15 @@ void FlashKernelBuilder::emitTask(ValueRange ivs) {
     vector::StoreOp::create(b, loc, m[c], partialM, vecAt);
     vector::StoreOp::create(b, loc, l[c], partialL, vecAt);
   }
-  scf::ForOp::create(b, loc, idx(0), nq, idx(1), ValueRange{},
-                     [&](OpBuilder &, Location, Value i, ValueRange) {
-                       for (int64_t e = 0; e < dvPad; e += w) {
-                         SmallVector<Value> oAt = at;
-                         oAt.append({i, idx(e)});
-                         Value x = vector::LoadOp::create(
-                             b, loc, vecType, o, ValueRange{i, idx(e)});
-                         vector::StoreOp::create(b, loc, x, partialO, oAt);
-                       }
-                       scf::YieldOp::create(b, loc);
-                     });
-}
-
-/// A stack buffer of f32, live for the task that emits it.
-Value FlashKernelBuilder::scratch(ArrayRef<int64_t> shape) {
-  return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32));
+  forLoop(idx(0), nq, 1, [&](Value i) {
+    for (int64_t e = 0; e < dvPad; e += w) {
+      SmallVector<Value> oAt = at;
+      oAt.append({i, idx(e)});
+      Value x =
+          vector::LoadOp::create(b, loc, vecType, o, ValueRange{i, idx(e)});
+      vector::StoreOp::create(b, loc, x, partialO, oAt);
+    }
+  });
 }
 
 /// A task of `blocksPerTask` consecutive row blocks of one kv head, `ivs` =
@@ -1287,13 +1228,6 @@ void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
     qtBuf = sliceOf(qtAll, g);
     return sliceOf(oAll, g);
   };
-  auto forEachBlock = [&](function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, idx(0), blocks, idx(1), ValueRange{},
-                       [&](OpBuilder &, Location, Value g, ValueRange) {
-                         body(g);
-                         scf::YieldOp::create(b, loc);
-                       });
-  };
   auto loadState = [&](Value buf, Value g) {
     SmallVector<Value> state;
     for (int64_t c = 0; c < qv; ++c)
@@ -1308,7 +1242,7 @@ void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
 
   Value zero = splat(0.0);
   Value negInf = splat(-std::numeric_limits<double>::infinity());
-  forEachBlock([&](Value g) {
+  forLoop(idx(0), blocks, 1, [&](Value g) {
     Value o = selectBlock(g);
     packQueries(qtBuf);
     zeroOutput(o);
@@ -1324,30 +1258,26 @@ void FlashKernelBuilder::emitGroupTask(ValueRange ivs, Value numBlocks) {
 
   Value keyEnd =
       flash::getKeyRange(*this, op, groupMin, groupMax, offset, sk).second;
-  scf::ForOp::create(
-      b, loc, idx(0), keyEnd, idx(bk), ValueRange{},
-      [&](OpBuilder &, Location, Value j0, ValueRange) {
-        forEachBlock([&](Value g) {
-          Value o = selectBlock(g);
-          Value jEnd =
-              flash::getKeyRange(*this, op, iMin, iMax, offset, sk).second;
-          Value live = cmp(arith::CmpIPredicate::ult, j0, jEnd);
-          scf::IfOp::create(b, loc, live, [&](OpBuilder &, Location) {
-            Value nk = minIdx(idx(bk), sub(jEnd, j0));
-            computeScores(p, j0, nk);
-            maskScores(p, j0, nk);
-            SmallVector<Value> next = onlineSoftmax(
-                p, alphaBuf, nk, loadState(mAll, g), loadState(lAll, g));
-            accumulateOutput(p, o, alphaBuf, j0, nk);
-            storeState(ArrayRef<Value>(next).take_front(qv), mAll, g);
-            storeState(ArrayRef<Value>(next).drop_front(qv), lAll, g);
-            scf::YieldOp::create(b, loc);
-          });
-        });
+  forLoop(idx(0), keyEnd, bk, [&](Value j0) {
+    forLoop(idx(0), blocks, 1, [&](Value g) {
+      Value o = selectBlock(g);
+      Value jEnd = flash::getKeyRange(*this, op, iMin, iMax, offset, sk).second;
+      Value live = cmp(arith::CmpIPredicate::ult, j0, jEnd);
+      scf::IfOp::create(b, loc, live, [&](OpBuilder &, Location) {
+        Value nk = minIdx(idx(bk), sub(jEnd, j0));
+        computeScores(p, j0, nk);
+        maskScores(p, j0, nk);
+        SmallVector<Value> next = onlineSoftmax(
+            p, alphaBuf, nk, loadState(mAll, g), loadState(lAll, g));
+        accumulateOutput(p, o, alphaBuf, j0, nk);
+        storeState(ArrayRef<Value>(next).take_front(qv), mAll, g);
+        storeState(ArrayRef<Value>(next).drop_front(qv), lAll, g);
         scf::YieldOp::create(b, loc);
       });
+    });
+  });
 
-  forEachBlock([&](Value g) {
+  forLoop(idx(0), blocks, 1, [&](Value g) {
     Value o = selectBlock(g);
     writeOutput(o, loadState(lAll, g), lBuf);
   });
@@ -1360,75 +1290,66 @@ void FlashKernelBuilder::emitCombine(ValueRange ivs) {
   Type outElt = cast<MemRefType>(om.getType()).getElementType();
   Value negInf = f32Const(-std::numeric_limits<double>::infinity());
   Value zero = f32Const(0.0), one = f32Const(1.0);
-  scf::ForOp::create(
-      b, loc, idx(0), nq, idx(1), ValueRange{},
-      [&](OpBuilder &, Location, Value i, ValueRange) {
-        auto at = [&](Value s) {
-          return SmallVector<Value>{s, bIdx, kvHead, blockIdx, i};
-        };
-        auto maxLoop = scf::ForOp::create(
-            b, loc, idx(0), idx(splits), idx(1), ValueRange{negInf},
-            [&](OpBuilder &, Location, Value s, ValueRange acc) {
-              Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
-              scf::YieldOp::create(
-                  b, loc,
-                  ValueRange{arith::MaximumFOp::create(b, loc, acc[0], ms)});
-            });
-        Value mMax = maxLoop.getResult(0);
-        Value shift = arith::SelectOp::create(
-            b, loc,
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mMax,
-                                  negInf),
-            zero, mMax);
-        // Weights of the splits and the total sum.
-        auto weight = [&](Value s) {
+  forLoop(idx(0), nq, 1, [&](Value i) {
+    auto at = [&](Value s) {
+      return SmallVector<Value>{s, bIdx, kvHead, blockIdx, i};
+    };
+    auto maxLoop = scf::ForOp::create(
+        b, loc, idx(0), idx(splits), idx(1), ValueRange{negInf},
+        [&](OpBuilder &, Location, Value s, ValueRange acc) {
           Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
-          return math::Exp2Op::create(b, loc,
-                                      arith::SubFOp::create(b, loc, ms, shift))
-              .getResult();
-        };
-        auto sumLoop = scf::ForOp::create(
-            b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
-            [&](OpBuilder &, Location, Value s, ValueRange acc) {
-              Value ls = memref::LoadOp::create(b, loc, partialL, at(s));
-              scf::YieldOp::create(
-                  b, loc,
-                  ValueRange{arith::AddFOp::create(
-                      b, loc, acc[0],
-                      arith::MulFOp::create(b, loc, weight(s), ls))});
-            });
-        Value total = sumLoop.getResult(0);
-        Value inv = arith::SelectOp::create(
-            b, loc,
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, total,
-                                  zero),
-            zero, arith::DivFOp::create(b, loc, one, total));
-        auto [hv, qi] = rowToHeadQuery(add(q0, i));
-        Value h = hv, query = qi;
-        scf::ForOp::create(
-            b, loc, idx(0), idx(dv), idx(1), ValueRange{},
-            [&](OpBuilder &, Location, Value e, ValueRange) {
-              auto acc = scf::ForOp::create(
-                  b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
-                  [&](OpBuilder &, Location, Value s, ValueRange a) {
-                    SmallVector<Value> oAt = at(s);
-                    oAt.push_back(e);
-                    Value x = memref::LoadOp::create(b, loc, partialO, oAt);
-                    scf::YieldOp::create(
-                        b, loc,
-                        ValueRange{arith::AddFOp::create(
-                            b, loc, a[0],
-                            arith::MulFOp::create(b, loc, weight(s), x))});
-                  });
-              Value x = arith::MulFOp::create(b, loc, acc.getResult(0), inv);
-              if (outElt != f32)
-                x = arith::TruncFOp::create(b, loc, outElt, x);
-              memref::StoreOp::create(b, loc, x, om,
-                                      ValueRange{bIdx, h, query, e});
-              scf::YieldOp::create(b, loc);
-            });
-        scf::YieldOp::create(b, loc);
-      });
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{arith::MaximumFOp::create(b, loc, acc[0], ms)});
+        });
+    Value mMax = maxLoop.getResult(0);
+    Value shift = arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mMax, negInf),
+        zero, mMax);
+    // Weights of the splits and the total sum.
+    auto weight = [&](Value s) {
+      Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
+      return math::Exp2Op::create(b, loc,
+                                  arith::SubFOp::create(b, loc, ms, shift))
+          .getResult();
+    };
+    auto sumLoop = scf::ForOp::create(
+        b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
+        [&](OpBuilder &, Location, Value s, ValueRange acc) {
+          Value ls = memref::LoadOp::create(b, loc, partialL, at(s));
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{arith::AddFOp::create(
+                  b, loc, acc[0],
+                  arith::MulFOp::create(b, loc, weight(s), ls))});
+        });
+    Value total = sumLoop.getResult(0);
+    Value inv = arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, total, zero),
+        zero, arith::DivFOp::create(b, loc, one, total));
+    auto [hv, qi] = rowToHeadQuery(add(q0, i));
+    Value h = hv, query = qi;
+    forLoop(idx(0), idx(dv), 1, [&](Value e) {
+      auto acc = scf::ForOp::create(
+          b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
+          [&](OpBuilder &, Location, Value s, ValueRange a) {
+            SmallVector<Value> oAt = at(s);
+            oAt.push_back(e);
+            Value x = memref::LoadOp::create(b, loc, partialO, oAt);
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{arith::AddFOp::create(
+                    b, loc, a[0],
+                    arith::MulFOp::create(b, loc, weight(s), x))});
+          });
+      Value x = arith::MulFOp::create(b, loc, acc.getResult(0), inv);
+      if (outElt != f32)
+        x = arith::TruncFOp::create(b, loc, outElt, x);
+      memref::StoreOp::create(b, loc, x, om, ValueRange{bIdx, h, query, e});
+    });
+  });
 }
 
 //===----------------------------------------------------------------------===//

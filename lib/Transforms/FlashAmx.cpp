@@ -105,16 +105,6 @@ private:
     // P is rounded to bf16: a cubic is accurate enough.
     return flash::exp2(b, loc, t, flash::kExp2Cubic);
   }
-  /// A loop over [lb, ub) whose body gets the induction variable.
-  void forLoop(Value lb, Value ub, int64_t step,
-               function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, lb, ub, idx(step), ValueRange{},
-                       [&](OpBuilder &, Location, Value iv, ValueRange) {
-                         body(iv);
-                         scf::YieldOp::create(b, loc);
-                       });
-  }
-
   void packKeysValues(ValueRange ivs);
   void packQueries(Value qp);
   void tileMatmul(Value a, TileFn loadB, Value c, int64_t nTiles,
@@ -537,20 +527,15 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
 
   // Rows are padded past powers of two, which would put every row of a tile
   // in the same few cache sets. S, P and alpha are double-buffered (below).
-  auto scratch = [&](ArrayRef<int64_t> shape, Type elt) {
-    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, elt),
-                                    b.getI64IntegerAttr(kCacheLineBytes))
-        .getResult();
-  };
-  Value qp = scratch({kQueryBlock, dPad + kPairCols}, bf16);
-  Value sBufs = scratch({2, kQueryBlock, kKeyBlock + kAccCols}, f32);
-  Value pBufs = scratch({2, kQueryBlock, kKeyBlock + kPairCols}, bf16);
-  Value alphaBufs = scratch({2, kQueryBlock}, f32);
-  Value o = scratch({kQueryBlock, dvPad + kAccCols}, f32);
-  Value pv = scratch({kQueryBlock, dvPad + kAccCols}, f32);
+  Value qp = stackScratch({kQueryBlock, dPad + kPairCols}, bf16);
+  Value sBufs = stackScratch({2, kQueryBlock, kKeyBlock + kAccCols}, f32);
+  Value pBufs = stackScratch({2, kQueryBlock, kKeyBlock + kPairCols}, bf16);
+  Value alphaBufs = stackScratch({2, kQueryBlock}, f32);
+  Value o = stackScratch({kQueryBlock, dvPad + kAccCols}, f32);
+  Value pv = stackScratch({kQueryBlock, dvPad + kAccCols}, f32);
   RowStats st;
   for (Value *buf : {&st.m, &st.l, &st.blockMax, &st.blockSum, &st.shift})
-    *buf = scratch({kQueryBlock}, f32);
+    *buf = stackScratch({kQueryBlock}, f32);
   auto parityOf = [&](Value t) {
     return arith::RemUIOp::create(b, loc, t, idx(2)).getResult();
   };

@@ -236,6 +236,11 @@ void SdpaKernelBase::inAllocaScope(function_ref<void()> body) {
   memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
 }
 
+Value SdpaKernelBase::stackScratch(ArrayRef<int64_t> shape, Type elt) {
+  return memref::AllocaOp::create(b, loc, MemRefType::get(shape, elt),
+                                  b.getI64IntegerAttr(kCacheLineBytes));
+}
+
 Value SdpaKernelBase::sliceOf(Value buffer, Value i) {
   auto type = cast<MemRefType>(buffer.getType());
   int64_t rank = type.getRank();

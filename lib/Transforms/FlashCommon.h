@@ -55,6 +55,10 @@ struct SdpaKernelBase : IndexBuilder {
   void inAllocaScope(function_ref<void()> body);
   /// The (query head, query index) of a row of kv head `kvHead`.
   std::pair<Value, Value> rowToHeadQuery(Value row);
+  /// Per-task scratch on the stack (see inAllocaScope), starting on a cache
+  /// line: a vector access at a multiple of its size then never straddles
+  /// two lines, whatever the stack pointer's alignment when the task starts.
+  Value stackScratch(ArrayRef<int64_t> shape, Type elt);
   /// Per-call scratch on the heap, 64-byte aligned: an
   /// attn.workspace_acquire, kept between calls, when `workspaces` is set,
   /// else a memref.alloc that the deallocation passes free.

@@ -14,6 +14,7 @@
 #define ATTN_LIB_TRANSFORMS_INDEXBUILDER_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 namespace mlir {
@@ -39,6 +40,16 @@ struct IndexBuilder {
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
   Value cmp(arith::CmpIPredicate pred, Value x, Value y) {
     return arith::CmpIOp::create(b, loc, pred, x, y);
+  }
+  /// An scf.for over [lb, ub) without loop-carried values; `body` gets the
+  /// induction variable and builds at the insertion point.
+  void forLoop(Value lb, Value ub, int64_t step,
+               function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, lb, ub, idx(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value iv, ValueRange) {
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
   }
 
   OpBuilder &b;

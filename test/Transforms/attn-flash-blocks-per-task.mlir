@@ -8,9 +8,9 @@
 // CHECK:         %[[BLOCKS:.+]] = arith.ceildivui %{{.+}}, %c24 : index
 // CHECK:         %[[GROUPS:.+]] = arith.ceildivui %[[BLOCKS]], %c4{{.*}} : index
 // CHECK:         scf.parallel (%{{.+}}, %{{.+}}, %{{.+}}) = ({{.+}}) to (%{{.+}}, %{{.+}}, %[[GROUPS]])
-// CHECK-DAG:       memref.alloca() : memref<4x24x32xf32>
-// CHECK-DAG:       memref.alloca() : memref<4x32x24xf32>
-// CHECK-DAG:       memref.alloca() : memref<96x24xf32>
+// CHECK-DAG:       memref.alloca() {alignment = 64 : i64} : memref<4x24x32xf32>
+// CHECK-DAG:       memref.alloca() {alignment = 64 : i64} : memref<4x32x24xf32>
+// CHECK-DAG:       memref.alloca() {alignment = 64 : i64} : memref<96x24xf32>
 // CHECK:           scf.for
 // CHECK:             memref.subview %{{.+}}[%{{.+}}, 0, 0] [1, 32, 24] [1, 1, 1] : memref<4x32x24xf32> to memref<32x24xf32, strided<[24, 1], offset: ?>>
 // CHECK:           scf.for %[[J0:.+]] = %{{.+}} to %{{.+}} step %c96
@@ -19,7 +19,7 @@
 // CHECK:               scf.if %[[LIVE]] {
 // ONE-LABEL: func.func @causal_gqa(
 // ONE-NOT:     memref<4x24x32xf32>
-// ONE:         memref.alloca() : memref<24x32xf32>
+// ONE:         memref.alloca() {alignment = 64 : i64} : memref<24x32xf32>
 // ONE-NOT:     memref<4x24x32xf32>
 func.func @causal_gqa(%q: tensor<1x4x100x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>) -> tensor<1x4x100x32xf32> {
   %o = attn.sdpa %q, %k, %v {causal} : (tensor<1x4x100x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32>) -> tensor<1x4x100x32xf32>
@@ -32,7 +32,7 @@ func.func @causal_gqa(%q: tensor<1x4x100x32xf32>, %k: tensor<1x2x100x32xf32>, %v
 // task.
 // CHECK-LABEL: func.func @window(
 // CHECK-NOT:     memref<4x24x32xf32>
-// CHECK:         memref.alloca() : memref<24x32xf32>
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<24x32xf32>
 // CHECK-NOT:     memref<4x24x32xf32>
 func.func @window(%q: tensor<1x4x100x32xf32>, %k: tensor<1x2x100x32xf32>, %v: tensor<1x2x100x32xf32>) -> tensor<1x4x100x32xf32> {
   %o = attn.sdpa %q, %k, %v {window = array<i64: 16, 0>} : (tensor<1x4x100x32xf32>, tensor<1x2x100x32xf32>, tensor<1x2x100x32xf32>) -> tensor<1x4x100x32xf32>
@@ -44,7 +44,7 @@ func.func @window(%q: tensor<1x4x100x32xf32>, %k: tensor<1x2x100x32xf32>, %v: te
 // Too few rows per kv head to pack K and V into panels: one block per task.
 // CHECK-LABEL: func.func @no_panels(
 // CHECK-NOT:     memref<4x24x32xf32>
-// CHECK:         memref.alloca() : memref<24x32xf32>
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<24x32xf32>
 // CHECK-NOT:     memref<4x24x32xf32>
 func.func @no_panels(%q: tensor<1x2x40x32xf32>, %k: tensor<1x2x40x32xf32>, %v: tensor<1x2x40x32xf32>) -> tensor<1x2x40x32xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x2x40x32xf32>, tensor<1x2x40x32xf32>, tensor<1x2x40x32xf32>) -> tensor<1x2x40x32xf32>

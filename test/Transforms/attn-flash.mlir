@@ -37,9 +37,9 @@
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}) = {{.*}} to (%{{.*}}, %{{.*}}, %[[NB]])
 // CHECK:           memref.alloca_scope
 // O (Dv = 32), P (96 keys x 24 queries), alpha, l and Qt.
-// CHECK-DAG:         memref.alloca() : memref<24x32xf32>
-// CHECK-DAG:         memref.alloca() : memref<96x24xf32>
-// CHECK-DAG:         %[[QT:.+]] = memref.alloca() : memref<64x24xf32>
+// CHECK-DAG:         memref.alloca() {alignment = 64 : i64} : memref<24x32xf32>
+// CHECK-DAG:         memref.alloca() {alignment = 64 : i64} : memref<96x24xf32>
+// CHECK-DAG:         %[[QT:.+]] = memref.alloca() {alignment = 64 : i64} : memref<64x24xf32>
 // Qt, 8 rows at a time: 8-element chunks of the rows along D, scaled, and
 // transposed by 8 x 8 shuffles into 8 rows of Qt.
 // CHECK:             scf.for
@@ -86,15 +86,15 @@
 // Q16-COUNT-24:    vector.shuffle
 // Q16:             vector.extract_strided_slice {{.*}} {offsets = [0], sizes = [6], strides = [1]} : vector<8xf32> to vector<6xf32>
 // Q16:             vector.store {{.*}}, %[[KP]]{{.*}} vector<6xf32>
-// Q16-DAG:         memref.alloca() : memref<96x16xf32>
-// Q16-DAG:         memref.alloca() : memref<64x16xf32>
+// Q16-DAG:         memref.alloca() {alignment = 64 : i64} : memref<96x16xf32>
+// Q16-DAG:         memref.alloca() {alignment = 64 : i64} : memref<64x16xf32>
 // Q16:             scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // Q16-COUNT-6:       memref.load %[[KP]]
 // Q16-COUNT-12:      vector.fma
 // With 16 lanes (32 vector registers on AVX-512) the S^T tile doubles: 12
 // keys x 2 query vectors = 24 accumulators.
 // W16-LABEL: func.func @gqa(
-// W16:         memref.alloca() : memref<48x32xf32>
+// W16:         memref.alloca() {alignment = 64 : i64} : memref<48x32xf32>
 // W16:         scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // W16-COUNT-24: vector.fma {{.*}} : vector<16xf32>
 func.func @gqa(%q: tensor<2x8x40x64xf32>, %k: tensor<2x2x300x64xf32>, %v: tensor<2x2x300x32xf32>) -> tensor<2x8x40x32xf32> {
@@ -129,7 +129,7 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 // kv head: two vectors of rows); a boolean mask selects -inf; softcap is a
 // vector tanh; the result is truncated to bf16.
 // CHECK-LABEL: func.func @bf16_mask_softcap(
-// CHECK:         memref.alloca() : memref<16x16xf32>
+// CHECK:         memref.alloca() {alignment = 64 : i64} : memref<16x16xf32>
 // CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:         vector.shuffle
 // CHECK:         vector.store {{.*}} : memref<16x16xf32>, vector<8xf32>
@@ -222,9 +222,9 @@ func.func @packed_keys_transposed(%q: tensor<1x8x200x36xf32>, %k: tensor<1x2x150
 // Past D=128, blocks of two vectors of rows (16 with 8 lanes): three would
 // make Qt and O 24 KiB each.
 // CHECK-LABEL: func.func @wide_head(
-// CHECK-DAG:     memref.alloca() : memref<256x16xf32>
-// CHECK-DAG:     memref.alloca() : memref<96x16xf32>
-// CHECK-NOT:     memref.alloca() : memref<{{[0-9]+}}x24xf32>
+// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>
+// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<96x16xf32>
+// CHECK-NOT:     memref.alloca() {alignment = 64 : i64} : memref<{{[0-9]+}}x24xf32>
 func.func @wide_head(%q: tensor<1x2x64x256xf32>, %k: tensor<1x2x64x256xf32>, %v: tensor<1x2x64x256xf32>) -> tensor<1x2x64x256xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x2x64x256xf32>, tensor<1x2x64x256xf32>, tensor<1x2x64x256xf32>) -> tensor<1x2x64x256xf32>
   return %o : tensor<1x2x64x256xf32>
@@ -242,9 +242,9 @@ func.func @wide_head(%q: tensor<1x2x64x256xf32>, %k: tensor<1x2x64x256xf32>, %v:
 // CHECK:         %[[VP:.+]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x1x?x32xf32>
 // CHECK:         arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK:         scf.parallel
-// CHECK-DAG:       memref.alloca() : memref<16x24xf32>
-// CHECK-DAG:       memref.alloca() : memref<96x24xf32>
-// CHECK-NOT:       memref.alloca() : memref<96x16xf32>
+// CHECK-DAG:       memref.alloca() {alignment = 64 : i64} : memref<16x24xf32>
+// CHECK-DAG:       memref.alloca() {alignment = 64 : i64} : memref<96x24xf32>
+// CHECK-NOT:       memref.alloca() {alignment = 64 : i64} : memref<96x16xf32>
 // Q^T (16 x 24) is packed, O (24 x 16) zeroed, then no K/V widening in the
 // key loop.
 // CHECK:           arith.extf {{.*}} : vector<8xbf16> to vector<8xf32>
@@ -271,9 +271,9 @@ func.func @bf16_packed_panels(%q: tensor<1x2x100x16xbf16>, %k: tensor<1x2x100x16
 // CHECK-DAG:     %[[KM:.+]] = bufferization.to_buffer %arg1 read_only
 // CHECK-DAG:     %[[VM:.+]] = bufferization.to_buffer %arg2 read_only
 // CHECK:         scf.parallel
-// CHECK-DAG:       %[[P:.+]] = memref.alloca() : memref<96x8xf32>
-// CHECK-DAG:       %[[QR:.+]] = memref.alloca() : memref<4x64xf32>
-// CHECK-NOT:       memref.alloca() : memref<64x8xf32>
+// CHECK-DAG:       %[[P:.+]] = memref.alloca() {alignment = 64 : i64} : memref<96x8xf32>
+// CHECK-DAG:       %[[QR:.+]] = memref.alloca() {alignment = 64 : i64} : memref<4x64xf32>
+// CHECK-NOT:       memref.alloca() {alignment = 64 : i64} : memref<64x8xf32>
 // CHECK:           vector.store {{.*}}, %[[QR]]
 // CHECK:           scf.for {{.*}} step %c2
 // The V rows of the 2 keys (4 cache lines each) are asked for while K is

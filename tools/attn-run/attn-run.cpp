@@ -264,7 +264,8 @@ makeInputs(llvm::ArrayRef<TensorSignature> sigs) {
 
 namespace {
 struct Comparison {
-  double maxAbs = 0, relL2 = 0, tol = 0;
+  /// maxRef, the reference's largest finite magnitude, puts maxAbs in scale.
+  double maxAbs = 0, maxRef = 0, relL2 = 0, tol = 0;
   bool ok = true;
 };
 } // namespace
@@ -301,6 +302,7 @@ static Comparison compare(const HostTensor &out, const HostTensor &ref) {
     }
     double d = o - r;
     c.maxAbs = std::max(c.maxAbs, std::fabs(d));
+    c.maxRef = std::max(c.maxRef, std::fabs(r));
     diff2 += d * d;
     ref2 += r * r;
   }
@@ -526,9 +528,9 @@ static int run(int argc, char **argv) {
                    << "\n";
     for (auto [i, c] : llvm::enumerate(comparisons))
       llvm::outs() << llvm::formatv(
-          "check result {0}: max_abs_err {1:e2}  rel_l2_err {2:e2}  tol "
-          "{3:e1}  {4}\n",
-          i, c.maxAbs, c.relL2, c.tol, c.ok ? "ok" : "FAILED");
+          "check result {0}: max_abs_err {1:e2} (max |ref| {2:e2})  "
+          "rel_l2_err {3:e2}  tol {4:e1}  {5}\n",
+          i, c.maxAbs, c.maxRef, c.relL2, c.tol, c.ok ? "ok" : "FAILED");
     if (benchRuns > 0) {
       llvm::outs() << llvm::formatv("bench: {0} runs  median {1:f3} ms  min "
                                     "{2:f3} ms",

@@ -648,13 +648,11 @@ def quiesce(pid, window=0.025, busy=0.04, limit=2.0):
 def run_workers(args, threads, env, systems, on_row):
     """Each system in a worker process of its own, all alive at once; for
     each problem, up to `runs` rounds in which every system times one block,
-    once the previous system's worker is idle (see quiesce) and after a
-    pause (multi-threaded runs only) that lets idle threads stop spinning
-    (libomp spins for 200 ms). A block of calls shorter than
-    `block_seconds` starts with an untimed call; a system whose calls are
-    slow stops after the rounds that fill `seconds_per_system` (at least
-    5)."""
-    settle = args.settle if threads > 1 else 0.0
+    once the previous system's worker is idle (see quiesce: that includes
+    threads spinning after a call, as libomp's do for 200 ms). A block of
+    calls shorter than `block_seconds` starts with an untimed call; a system
+    whose calls are slow stops after the rounds that fill
+    `seconds_per_system` (at least 5)."""
     workers = {n: subprocess.Popen(child_command(args, threads, [n], "serve"),
                                    env=env, stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True)
@@ -702,7 +700,6 @@ def run_workers(args, threads, env, systems, on_row):
                 if r >= rounds[n]:
                     medians[n].append(None)
                     continue
-                time.sleep(settle)
                 try:
                     reply = ask(n, {"time": blocks[n], "warm": warm[n]})
                 except RuntimeError as e:
@@ -775,7 +772,8 @@ def main():
                     help="timed seconds per system and problem, past which "
                          "its rounds stop (at least 5 rounds)")
     ap.add_argument("--settle", type=float, default=0.25,
-                    help="pause before each block at more than one thread")
+                    help="--shared-process: pause before each block at more "
+                         "than one thread, for idle threads to stop spinning")
     ap.add_argument("--max-seconds", type=float, default=10.0,
                     help="a system whose checked call takes longer is timed by that call")
     ap.add_argument("--json", default=None,

@@ -1294,15 +1294,19 @@ void FlashKernelBuilder::emitCombine(ValueRange ivs) {
     auto at = [&](Value s) {
       return SmallVector<Value>{s, bIdx, kvHead, blockIdx, i};
     };
-    auto maxLoop = scf::ForOp::create(
-        b, loc, idx(0), idx(splits), idx(1), ValueRange{negInf},
-        [&](OpBuilder &, Location, Value s, ValueRange acc) {
-          Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
-          scf::YieldOp::create(
-              b, loc,
-              ValueRange{arith::MaximumFOp::create(b, loc, acc[0], ms)});
-        });
-    Value mMax = maxLoop.getResult(0);
+    // acc = step(acc, s) over the splits s.
+    auto overSplits = [&](Value init, function_ref<Value(Value, Value)> step) {
+      return scf::ForOp::create(
+                 b, loc, idx(0), idx(splits), idx(1), ValueRange{init},
+                 [&](OpBuilder &, Location, Value s, ValueRange acc) {
+                   scf::YieldOp::create(b, loc, step(acc[0], s));
+                 })
+          .getResult(0);
+    };
+    Value mMax = overSplits(negInf, [&](Value acc, Value s) -> Value {
+      Value ms = memref::LoadOp::create(b, loc, partialM, at(s));
+      return arith::MaximumFOp::create(b, loc, acc, ms);
+    });
     Value shift = arith::SelectOp::create(
         b, loc,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mMax, negInf),
@@ -1314,17 +1318,11 @@ void FlashKernelBuilder::emitCombine(ValueRange ivs) {
                                   arith::SubFOp::create(b, loc, ms, shift))
           .getResult();
     };
-    auto sumLoop = scf::ForOp::create(
-        b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
-        [&](OpBuilder &, Location, Value s, ValueRange acc) {
-          Value ls = memref::LoadOp::create(b, loc, partialL, at(s));
-          scf::YieldOp::create(
-              b, loc,
-              ValueRange{arith::AddFOp::create(
-                  b, loc, acc[0],
-                  arith::MulFOp::create(b, loc, weight(s), ls))});
-        });
-    Value total = sumLoop.getResult(0);
+    Value total = overSplits(zero, [&](Value acc, Value s) -> Value {
+      Value ls = memref::LoadOp::create(b, loc, partialL, at(s));
+      return arith::AddFOp::create(
+          b, loc, acc, arith::MulFOp::create(b, loc, weight(s), ls));
+    });
     Value inv = arith::SelectOp::create(
         b, loc,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, total, zero),
@@ -1332,19 +1330,14 @@ void FlashKernelBuilder::emitCombine(ValueRange ivs) {
     auto [hv, qi] = rowToHeadQuery(add(q0, i));
     Value h = hv, query = qi;
     forLoop(idx(0), idx(dv), 1, [&](Value e) {
-      auto acc = scf::ForOp::create(
-          b, loc, idx(0), idx(splits), idx(1), ValueRange{zero},
-          [&](OpBuilder &, Location, Value s, ValueRange a) {
-            SmallVector<Value> oAt = at(s);
-            oAt.push_back(e);
-            Value x = memref::LoadOp::create(b, loc, partialO, oAt);
-            scf::YieldOp::create(
-                b, loc,
-                ValueRange{arith::AddFOp::create(
-                    b, loc, a[0],
-                    arith::MulFOp::create(b, loc, weight(s), x))});
-          });
-      Value x = arith::MulFOp::create(b, loc, acc.getResult(0), inv);
+      Value sum = overSplits(zero, [&](Value acc, Value s) -> Value {
+        SmallVector<Value> oAt = at(s);
+        oAt.push_back(e);
+        Value x = memref::LoadOp::create(b, loc, partialO, oAt);
+        return arith::AddFOp::create(
+            b, loc, acc, arith::MulFOp::create(b, loc, weight(s), x));
+      });
+      Value x = arith::MulFOp::create(b, loc, sum, inv);
       if (outElt != f32)
         x = arith::TruncFOp::create(b, loc, outElt, x);
       memref::StoreOp::create(b, loc, x, om, ValueRange{bIdx, h, query, e});

@@ -49,13 +49,6 @@ private:
       return v;
     return arith::ExtFOp::create(b, loc, f32, v);
   }
-  void loop(Value n, function_ref<void(Value)> body) {
-    scf::ForOp::create(b, loc, idx(0), n, idx(1), ValueRange{},
-                       [&](OpBuilder &, Location, Value i, ValueRange) {
-                         body(i);
-                         scf::YieldOp::create(b, loc);
-                       });
-  }
   /// `n`-th column of the padded range as an in-range scalar, or 0.
   Value padded(Value j, function_ref<Value(Value)> load) {
     Value lastCol = arith::SubIOp::create(b, loc, s.cols, idx(1));
@@ -143,7 +136,7 @@ void Emitter::emit() {
       b, loc, ValueRange{idx(0), idx(0)}, ValueRange{packs, colTiles},
       ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange ivs) {
         Value n0 = mul(ivs[1], idx(tileN));
-        loop(depth, [&](Value k) {
+        forLoop(idx(0), depth, 1, [&](Value k) {
           for (int64_t c = 0; c < tileN; ++c) {
             Value x = padded(add(n0, idx(c)), [&](Value n) {
               return s.loadB(b, loc, ivs[0], k, n);
@@ -159,7 +152,7 @@ void Emitter::emit() {
         MemRefType::get(
             {staticCols ? staticTiles * tileN : ShapedType::kDynamic}, f32),
         staticCols ? ValueRange{} : ValueRange{nPad});
-    loop(nPad, [&](Value j) {
+    forLoop(idx(0), nPad, 1, [&](Value j) {
       Value x = padded(j, [&](Value n) { return s.loadBias(b, loc, n); });
       memref::StoreOp::create(b, loc, x, biasPad, ValueRange{j});
     });
@@ -268,7 +261,7 @@ SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile,
 }
 
 void Emitter::task(Value t, Value colTile, Value first, Value last) {
-  loop(arith::SubIOp::create(b, loc, last, first), [&](Value i) {
+  forLoop(idx(0), sub(last, first), 1, [&](Value i) {
     Value rowTile = add(first, i);
     SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
     storeTile(colTile, rowTile, rows, accumulate(t, colTile, rowTile, rows));

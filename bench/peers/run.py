@@ -674,7 +674,8 @@ def run_workers(args, threads, env, systems, on_row):
     for i, p in enumerate(selected_problems(args)):
         row = {"problem": p.label(), "threads": threads, "flops": p.flops(),
                "systems": {}}
-        blocks, times, rounds, warm, medians, cores = {}, {}, {}, {}, {}, {}
+        # Per timed system: its block plan, then what its rounds measured.
+        timed = {}
         for n in systems:
             if n in dead:
                 row["systems"][n] = {"status": dead[n]}
@@ -687,34 +688,33 @@ def run_workers(args, threads, env, systems, on_row):
                 entry = {"status": dead[n]}
             if "first" in entry:
                 first = entry.pop("first")
-                blocks[n] = block_size(first, args.block_seconds)
-                warm[n] = first < args.block_seconds
-                rounds[n] = max(5, min(args.runs, math.ceil(
-                    args.seconds_per_system / (blocks[n] * max(first, 1e-6)))))
-                times[n] = []
-                medians[n] = []
-                cores[n] = []
+                block = block_size(first, args.block_seconds)
+                timed[n] = {
+                    "block": block, "warm": first < args.block_seconds,
+                    "rounds": max(5, min(args.runs, math.ceil(
+                        args.seconds_per_system / (block * max(first, 1e-6))))),
+                    "times": [], "medians": [], "cores": []}
             row["systems"][n] = entry
         for r in range(args.runs):
-            for n in list(blocks):
-                if r >= rounds[n]:
-                    medians[n].append(None)
+            for n, t in list(timed.items()):
+                if r >= t["rounds"]:
+                    t["medians"].append(None)
                     continue
                 try:
-                    reply = ask(n, {"time": blocks[n], "warm": warm[n]})
+                    reply = ask(n, {"time": t["block"], "warm": t["warm"]})
                 except RuntimeError as e:
                     dead[n] = str(e)
                     row["systems"][n]["status"] = dead[n]
-                    del blocks[n], times[n], medians[n], cores[n]
+                    del timed[n]
                     continue
                 quiesce(workers[n].pid)
-                times[n] += reply["times"]
-                medians[n].append(statistics.median(reply["times"]))
-                cores[n].append(reply["cores"])
-        for n, t in times.items():
-            row["systems"][n]["seconds"] = sorted(t)[len(t) // 2]
-            row["systems"][n]["blocks"] = medians[n]
-            row["systems"][n]["cores"] = statistics.median(cores[n])
+                t["times"] += reply["times"]
+                t["medians"].append(statistics.median(reply["times"]))
+                t["cores"].append(reply["cores"])
+        for n, t in timed.items():
+            row["systems"][n]["seconds"] = sorted(t["times"])[len(t["times"]) // 2]
+            row["systems"][n]["blocks"] = t["medians"]
+            row["systems"][n]["cores"] = statistics.median(t["cores"])
         done = ", ".join(f"{n} {e.get('status')}" for n, e in row["systems"].items())
         print(f"  [{threads}t] {row['problem']}: {done}", file=sys.stderr, flush=True)
         rows.append(row)

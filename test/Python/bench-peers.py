@@ -15,7 +15,6 @@ from contextlib import redirect_stdout
 sys.path.insert(0, sys.argv[1])
 import run  # noqa: E402  (bench/peers/run.py)
 
-# CPU time counts all threads, and grows only while they run.
 def child(body):
     """A Python process running `body` once it has said it started."""
     p = subprocess.Popen([sys.executable, "-c",
@@ -25,6 +24,7 @@ def child(body):
     return p
 
 
+# CPU time counts all threads, and grows only while they run.
 spin = child("t = time.time()\nwhile time.time() - t < 0.6: pass")
 a = run.cpu_seconds(spin.pid)
 time.sleep(0.2)

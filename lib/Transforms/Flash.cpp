@@ -105,8 +105,7 @@ static bool packsPanels(SdpaOp op, const FlashOptions &options) {
 /// Xeon measured). With 8, S^T tiles of 4 keys x 3 vectors and O tiles of
 /// 3 rows x 4 vectors take fewer loads per FMA than two vectors' 6 x 2 and
 /// 4 x 3, with no odd tile left (AVX2, measured: +4-6% at D=64, +0-3% at
-/// D=128); past D=128 the larger Qt and O cost more than that in L1
-/// misses, and two vectors stay (D=256: 5% faster than three).
+/// D=128, +2-6% at D=192-2048, where Qt and O outgrow L1 but L2 keeps up).
 /// f16/bf16 take the same when K and V are packed into f32 panels (the
 /// register tiles then read f32 alike), else eight: their K/V blocks are
 /// widened once per task, which more rows amortize. Eight vectors of rows
@@ -124,10 +123,7 @@ static FlashOptions resolveOptions(SdpaOp op, FlashOptions options) {
     resolved.queryBlock = vectors * w;
     return resolved;
   };
-  int64_t headDim = std::max(op.getQuery().getType().getDimSize(3),
-                             op.getValue().getType().getDimSize(3));
-  FlashOptions f32Block =
-      withVectors(w >= 16 || (headDim > 0 && headDim <= 128) ? 3 : 2);
+  FlashOptions f32Block = withVectors(3);
   if (op.getQuery().getType().getElementType().isF32() ||
       packsPanels(op, f32Block))
     return f32Block;

@@ -219,12 +219,14 @@ func.func @packed_keys_transposed(%q: tensor<1x8x200x36xf32>, %k: tensor<1x2x150
 
 // -----
 
-// Past D=128, blocks of two vectors of rows (16 with 8 lanes): three would
-// make Qt and O 24 KiB each.
+// Past D=128 too, blocks of three vectors of rows (24 with 8 lanes): Qt and
+// O (24 KiB each) outgrow L1, but the wider tiles' fewer loads per FMA still
+// win.
 // CHECK-LABEL: func.func @wide_head(
-// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>
-// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<96x16xf32>
-// CHECK-NOT:     memref.alloca() {alignment = 64 : i64} : memref<{{[0-9]+}}x24xf32>
+// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<256x24xf32>
+// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<96x24xf32>
+// CHECK-DAG:     memref.alloca() {alignment = 64 : i64} : memref<24x256xf32>
+// CHECK-NOT:     memref.alloca() {alignment = 64 : i64} : memref<{{[0-9]+}}x16xf32>
 func.func @wide_head(%q: tensor<1x2x64x256xf32>, %k: tensor<1x2x64x256xf32>, %v: tensor<1x2x64x256xf32>) -> tensor<1x2x64x256xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x2x64x256xf32>, tensor<1x2x64x256xf32>, tensor<1x2x64x256xf32>) -> tensor<1x2x64x256xf32>
   return %o : tensor<1x2x64x256xf32>

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""The seed attention blocks with projections (article 003's self attention,
-article 002's unscaled cross attention) at realistic sizes, compiled
-by attn-mlir (`cpu` pipeline, through attn_mlir.torch.Attention) against the
-same module in PyTorch eager, measured in the same run.
+"""The five seed modules at realistic sizes (articles 003 and 002 with their
+projections through attn_mlir.torch.Attention; 000, 001 and 004 as attn IR),
+compiled by attn-mlir's `cpu` pipeline, against the same modules in PyTorch
+eager, measured in the same run, both on every core.
 
-    PYTHONPATH=build/python /usr/bin/python3 bench/seeds.py
+    PYTHONPATH=build/python /usr/bin/python3 bench/seeds.py      # Debian's torch
+    PYTHONPATH=build/python bench/peers/.venv/bin/python bench/seeds.py
 """
 
 import argparse
@@ -112,8 +113,11 @@ def main():
     p.add_argument("--batch", type=int, default=4)
     args = p.parse_args()
     torch.manual_seed(0)
+    # attn-mlir runs on every core; torch's default thread count depends on
+    # how it counts cores (Debian's 1.13 takes one on some VMs), so set it.
+    torch.set_num_threads(os.cpu_count())
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"{os.cpu_count()} cores")
+          f"attn-mlir {os.cpu_count()} threads")
     rows = []
     for module in ("003 self", "002 cross"):
         for d_model, heads in ((512, 8), (1024, 16)):

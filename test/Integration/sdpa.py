@@ -80,11 +80,11 @@ case("packed_keys_masked_rows", 1, 2, 1, 60, 70, 16, 16, mask="bool",
      mask_shape=(1, 1, 60, 70), rows_masked=(0, 59))
 # Head dims past 128 (Qt and O then outgrow L1), not multiples of the
 # vector width, with K packed (140 rows per kv head), read in place (9 rows)
-# or widened from bf16.
+# or widened from bf16 into packed panels (100 rows: four 24-row blocks).
 case("deep_heads_packed", 1, 2, 1, 70, 90, 300, 200, causal=True)
 case("deep_heads_in_place", 1, 2, 2, 9, 40, 260, 136, mask="bool",
      mask_shape=(1, 2, 9, 40), rows_masked=(4,))
-case("deep_heads_bf16", 1, 4, 2, 40, 50, 257, 64, dtype="bf16",
+case("deep_heads_bf16", 1, 4, 2, 50, 60, 257, 64, dtype="bf16",
      window=(20, 3))
 case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
 case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,

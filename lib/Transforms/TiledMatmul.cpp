@@ -261,8 +261,7 @@ SmallVector<Value> Emitter::accumulate(Value t, Value colTile, Value rowTile,
 }
 
 void Emitter::task(Value t, Value colTile, Value first, Value last) {
-  forLoop(idx(0), sub(last, first), 1, [&](Value i) {
-    Value rowTile = add(first, i);
+  forLoop(first, last, 1, [&](Value rowTile) {
     SmallVector<SmallVector<Value>> rows = tileRows(t, rowTile);
     storeTile(colTile, rowTile, rows, accumulate(t, colTile, rowTile, rows));
   });

@@ -29,6 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 from attn_testing import sdpa_ir, tensor_type  # noqa: E402
+sys.path.insert(0, HERE)
+from timing import fma_peak  # noqa: E402
 
 
 def cpu_name():
@@ -176,13 +178,7 @@ def main():
     args = p.parse_args()
 
     threads = os.cpu_count()
-    # The best of three runs: a shared machine's neighbours only ever lower a
-    # sample (a vCPU held up for a few seconds halves the all-core figure).
-    samples = [run_json([os.path.join(args.bin, "attn-bench-fma-peak"),
-                         str(threads)]) for _ in range(3)]
-    peak = dict(samples[0],
-                gflops_1=max(x["gflops_1"] for x in samples),
-                gflops_all=max(x["gflops_all"] for x in samples))
+    peak = fma_peak(os.path.join(args.bin, "attn-bench-fma-peak"), threads)
     print(f"CPU: {cpu_name()}; {threads} cores; {', '.join(cpu_flags())}")
     print(f"FMA peak ({peak['isa']}): {peak['gflops_1']:.1f} GFLOP/s on 1 "
           f"thread, {peak['gflops_all']:.1f} on {threads}")

@@ -8,6 +8,8 @@ runtimes (OpenMP, TBB, ONNX Runtime's pool) keep spinning for a while and
 would slow the next system on a machine with few cores.
 """
 
+import json
+import subprocess
 import time
 
 
@@ -25,3 +27,15 @@ def interleaved(fns, runs, block=3, settle=0.25):
                 fn()
                 times[name].append(time.perf_counter() - t0)
     return {name: (sorted(t)[len(t) // 2], min(t)) for name, t in times.items()}
+
+
+def fma_peak(exe, threads, samples=3):
+    """The best of `samples` runs of attn-bench-fma-peak (`exe`) on `threads`
+    threads, as its JSON with `gflops_1` and `gflops_all` the best seen: a
+    shared machine's neighbours only ever lower a sample (a vCPU held up for a
+    few seconds halves the all-core figure)."""
+    runs = [json.loads(subprocess.run([exe, str(threads)], capture_output=True,
+                                      text=True, check=True).stdout)
+            for _ in range(samples)]
+    return dict(runs[0], gflops_1=max(r["gflops_1"] for r in runs),
+                gflops_all=max(r["gflops_all"] for r in runs))

@@ -480,16 +480,11 @@ def serve(args, threads):
 # The parent: FMA peak, one child per thread count, the tables
 
 
-def fma_peak(threads, samples=3):
-    """The best of a few runs of the FMA microbenchmark: a shared machine's
-    neighbours only ever lower a sample."""
+def fma_peak(threads):
+    """The all-core figure of bench/timing.py's best-of-three FMA peak."""
+    from timing import fma_peak as best_of
     exe = os.path.join(ROOT, "build", "bin", "attn-bench-fma-peak")
-    best = 0.0
-    for _ in range(samples):
-        out = subprocess.run([exe, str(threads)], capture_output=True, text=True,
-                             check=True).stdout
-        best = max(best, json.loads(out)["gflops_all"])
-    return best
+    return best_of(exe, threads)["gflops_all"]
 
 
 def source_commit():

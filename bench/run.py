@@ -12,6 +12,11 @@ Kernels, per configuration:
   torch      PyTorch eager scaled_dot_product_attention (if importable)
 and the machine's FMA peak (bench/fma_peak.c) and OpenBLAS sgemm rate.
 GFLOP/s use attention FLOPs, 2*B*H*Sq*Sk*(D+Dv) times the kept fraction.
+The systems of a row take turns in --rounds rounds (in reverse order every
+other round), each turn a --settle pause and at least --runs calls lasting
+--seconds; a cell is the median over the rounds of each turn's median, and
+a ratio the median of the per-round ratios, so that a shared machine's slow
+minutes, which hit whichever system runs then, cancel out of the ratios.
 """
 
 import argparse
@@ -101,7 +106,20 @@ def attn_run(args, cfg, pipeline, runs, threads=None):
         os.unlink(path)
 
 
-def numpy_unfused(cfg, runs):
+def timed(fn, runs, seconds):
+    """Median seconds of at least `runs` calls of `fn` that take at least
+    `seconds` in all, after an untimed one."""
+    fn()
+    times = []
+    while len(times) < runs or sum(times) < seconds:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def numpy_unfused(cfg):
+    """A callable that runs NumPy's unfused formula on fixed random inputs."""
     rng = np.random.default_rng(0)
     g = cfg.h // cfg.hkv
     q = rng.standard_normal((cfg.b, cfg.h, cfg.sq, cfg.d), dtype=np.float32)
@@ -122,20 +140,17 @@ def numpy_unfused(cfg, runs):
         s /= s.sum(-1, keepdims=True)
         return np.matmul(s, v)
 
-    run()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return cfg.flops() / float(np.median(times)) / 1e9
+    return run
 
 
-def torch_eager(cfg, runs):
+def torch_eager(cfg):
+    """A callable that runs PyTorch's eager attention on fixed random inputs,
+    or None without torch."""
     try:
         import torch
     except ImportError:
         return None
+    torch.set_num_threads(os.cpu_count())
     dt = {"f32": torch.float32, "bf16": torch.bfloat16}[cfg.dtype]
     q = torch.randn(cfg.b, cfg.h, cfg.sq, cfg.d, dtype=dt)
     k = torch.randn(cfg.b, cfg.hkv, cfg.sk, cfg.d, dtype=dt)
@@ -156,14 +171,12 @@ def torch_eager(cfg, runs):
             if attn_mask is not None:
                 s = s.masked_fill(~attn_mask, float("-inf"))
             return torch.matmul(torch.softmax(s, -1), v)
-    with torch.no_grad():
-        f(q, k, v, attn_mask=mask)
-        times = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            f(q, k, v, attn_mask=mask)
-            times.append(time.perf_counter() - t0)
-    return cfg.flops() / float(np.median(times)) / 1e9
+
+    def run():
+        with torch.no_grad():
+            return f(q, k, v, attn_mask=mask)
+
+    return run
 
 
 def main():
@@ -172,7 +185,16 @@ def main():
     bindir = os.path.join(ROOT, "build", "bin")
     p.add_argument("--attn-run", default=os.path.join(bindir, "attn-run"))
     p.add_argument("--bin", default=bindir)
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=3,
+                   help="least timed calls per system and round (median)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds in which the systems of a row take turns")
+    p.add_argument("--seconds", type=float, default=0.5,
+                   help="least time of timed calls per system and round")
+    p.add_argument("--settle", type=float, default=0.25,
+                   help="seconds of pause before each system's turn")
+    p.add_argument("--verbose", action="store_true",
+                   help="print every round's GFLOP/s")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--reference-max-seq", type=int, default=1024)
     args = p.parse_args()
@@ -182,6 +204,11 @@ def main():
     print(f"CPU: {cpu_name()}; {threads} cores; {', '.join(cpu_flags())}")
     print(f"FMA peak ({peak['isa']}): {peak['gflops_1']:.1f} GFLOP/s on 1 "
           f"thread, {peak['gflops_all']:.1f} on {threads}")
+    try:
+        import torch
+        print(f"torch {torch.__version__} on {threads} threads")
+    except ImportError:
+        pass
 
     seqs = [512, 2048] if args.quick else [512, 1024, 2048, 4096]
     dims = [128] if args.quick else [64, 128]
@@ -197,26 +224,61 @@ def main():
               "cpu/ref", "cpu/blas", "cpu/numpy", "cpu/torch"]
     rows = []
     for cfg in configs:
-        cpu = attn_run(args, cfg, "cpu", args.runs)
+        # The systems of a row take turns, round by round (in reverse order
+        # every other round), so that a shared machine's slow minutes hit
+        # them alike; ratios are medians of the per-round ratios.
+        npy_fn = numpy_unfused(cfg) if cfg.dtype == "f32" else None
+        tch_fn = torch_eager(cfg)
+        # Calls per turn for the programs that take a count: enough for
+        # --seconds at half the FMA peak. A handful of short calls gives a
+        # noisy median (S=1024 D=128 causal, two threads: 111-161 GFLOP/s
+        # over three attn-run processes of 5 calls, 140-154 over 40).
+        runs = max(args.runs, int(np.ceil(
+            args.seconds * 0.5 * peak["gflops_all"] * 1e9 / cfg.flops())))
+        systems = {"cpu": lambda: attn_run(args, cfg, "cpu", runs)}
+        if cfg.dtype == "f32" and cfg.sq == cfg.sk and cfg.h == cfg.hkv:
+            def blas_run():
+                nonlocal sgemm
+                r = run_json([blas, str(cfg.b), str(cfg.h), str(cfg.sq),
+                              str(cfg.d), str(int(cfg.causal)), str(runs)])
+                sgemm = r["sgemm_gflops"]
+                return r["gflops"]
+            systems["blas"] = blas_run
+        if npy_fn:
+            systems["numpy"] = lambda: cfg.flops() / timed(npy_fn, args.runs, args.seconds) / 1e9
+        if tch_fn:
+            systems["torch"] = lambda: cfg.flops() / timed(tch_fn, args.runs, args.seconds) / 1e9
+        per_round = {name: [] for name in systems}
+        for r in range(args.rounds):
+            names = list(systems) if r % 2 == 0 else list(systems)[::-1]
+            for name in names:
+                # Runtimes' worker threads spin for a while after a call
+                # (OpenBLAS, OpenMP); the next system would share the cores
+                # with them.
+                time.sleep(args.settle)
+                per_round[name].append(systems[name]())
+            if args.verbose:
+                print(f"  round {r}: " + ", ".join(
+                    f"{n} {per_round[n][-1]:.1f}" for n in names), flush=True)
+        # The unfused reference loops are slow: one run, outside the rounds.
         ref = (attn_run(args, cfg, "reference", 1)
                if cfg.sq * cfg.sk <= args.reference_max_seq ** 2 else None)
-        bl = None
-        if cfg.dtype == "f32" and cfg.sq == cfg.sk and cfg.h == cfg.hkv:
-            r = run_json([blas, str(cfg.b), str(cfg.h), str(cfg.sq), str(cfg.d),
-                          str(int(cfg.causal)), str(args.runs)])
-            bl, sgemm = r["gflops"], r["sgemm_gflops"]
-        npy = numpy_unfused(cfg, args.runs) if cfg.dtype == "f32" else None
-        tch = torch_eager(cfg, args.runs)
+        gflops = {name: float(np.median(v)) for name, v in per_round.items()}
+        cpu = gflops["cpu"]
 
         def fmt(x):
             return "-" if x is None else f"{x:.1f}"
 
-        def ratio(x):
-            return "-" if x is None else f"{cpu / x:.2f}x"
+        def ratio(name):
+            if name not in per_round:
+                return "-"
+            return f"{np.median(np.divide(per_round['cpu'], per_round[name])):.2f}x"
 
         rows.append([cfg.label(), fmt(cpu), f"{100 * cpu / peak['gflops_all']:.0f}%",
-                     fmt(ref), fmt(bl), fmt(npy), fmt(tch), ratio(ref), ratio(bl),
-                     ratio(npy), ratio(tch)])
+                     fmt(ref), fmt(gflops.get("blas")), fmt(gflops.get("numpy")),
+                     fmt(gflops.get("torch")),
+                     "-" if ref is None else f"{cpu / ref:.2f}x", ratio("blas"),
+                     ratio("numpy"), ratio("torch")])
         print(" | ".join(rows[-1]), flush=True)
 
     print()

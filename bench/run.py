@@ -224,9 +224,6 @@ def main():
               "cpu/ref", "cpu/blas", "cpu/numpy", "cpu/torch"]
     rows = []
     for cfg in configs:
-        # The systems of a row take turns, round by round (in reverse order
-        # every other round), so that a shared machine's slow minutes hit
-        # them alike; ratios are medians of the per-round ratios.
         npy_fn = numpy_unfused(cfg) if cfg.dtype == "f32" else None
         tch_fn = torch_eager(cfg)
         # Calls per turn for the programs that take a count: enough for
@@ -244,10 +241,13 @@ def main():
                 sgemm = r["sgemm_gflops"]
                 return r["gflops"]
             systems["blas"] = blas_run
-        if npy_fn:
-            systems["numpy"] = lambda: cfg.flops() / timed(npy_fn, args.runs, args.seconds) / 1e9
-        if tch_fn:
-            systems["torch"] = lambda: cfg.flops() / timed(tch_fn, args.runs, args.seconds) / 1e9
+        def rate(fn):
+            return cfg.flops() / timed(fn, args.runs, args.seconds) / 1e9
+
+        if npy_fn is not None:
+            systems["numpy"] = lambda: rate(npy_fn)
+        if tch_fn is not None:
+            systems["torch"] = lambda: rate(tch_fn)
         per_round = {name: [] for name in systems}
         for r in range(args.rounds):
             names = list(systems) if r % 2 == 0 else list(systems)[::-1]
@@ -272,7 +272,8 @@ def main():
         def ratio(name):
             if name not in per_round:
                 return "-"
-            return f"{np.median(np.divide(per_round['cpu'], per_round[name])):.2f}x"
+            paired = np.divide(per_round["cpu"], per_round[name])
+            return f"{np.median(paired):.2f}x"
 
         rows.append([cfg.label(), fmt(cpu), f"{100 * cpu / peak['gflops_all']:.0f}%",
                      fmt(ref), fmt(gflops.get("blas")), fmt(gflops.get("numpy")),

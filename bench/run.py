@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """attn-mlir CPU attention benchmark: every number measured in this run.
 
-    /usr/bin/python3 bench/run.py              # the full table (a few minutes)
+    /usr/bin/python3 bench/run.py              # the full table (~10 minutes)
     /usr/bin/python3 bench/run.py --quick      # S=512 and 2048, D=128 only
 
 Kernels, per configuration:

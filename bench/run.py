@@ -35,7 +35,7 @@ ROOT = os.path.join(HERE, "..")
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 from attn_testing import sdpa_ir, tensor_type  # noqa: E402
 sys.path.insert(0, HERE)
-from timing import fma_peak  # noqa: E402
+from timing import fma_peak, take_turns  # noqa: E402
 
 
 def cpu_name():
@@ -249,18 +249,15 @@ def main():
             systems["numpy"] = lambda: rate(npy_fn)
         if tch_fn is not None:
             systems["torch"] = lambda: rate(tch_fn)
-        per_round = {name: [] for name in systems}
-        for r in range(args.rounds):
-            names = list(systems) if r % 2 == 0 else list(systems)[::-1]
-            for name in names:
-                # Runtimes' worker threads spin for a while after a call
-                # (OpenBLAS, OpenMP); the next system would share the cores
-                # with them.
-                time.sleep(args.settle)
-                per_round[name].append(systems[name]())
-            if args.verbose:
-                print(f"  round {r}: " + ", ".join(
-                    f"{n} {per_round[n][-1]:.1f}" for n in names), flush=True)
+        def show(r, order, results):
+            print(f"  round {r}: " + ", ".join(
+                f"{n} {results[n][-1]:.1f}" for n in order), flush=True)
+
+        # The pause: runtimes' worker threads spin for a while after a call
+        # (OpenBLAS, OpenMP); the next system would share the cores with
+        # them.
+        per_round = take_turns(systems, args.rounds, args.settle,
+                               show if args.verbose else None)
         # The unfused reference loops are slow: one run, outside the rounds.
         ref = (attn_run(args, cfg, "reference", 1)
                if cfg.sq * cfg.sk <= args.reference_max_seq ** 2 else None)

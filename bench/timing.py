@@ -13,20 +13,42 @@ import subprocess
 import time
 
 
-def interleaved(fns, runs, block=3, settle=0.25):
-    """Times each callable of the dict `fns` in `runs` rounds of a pause of
-    `settle` seconds, one untimed and `block` timed calls each. Returns
-    {name: (median s, min s)}."""
-    times = {name: [] for name in fns}
-    for _ in range(runs):
-        for name, fn in fns.items():
+def take_turns(systems, rounds, settle=0.25, on_round=None):
+    """Calls each callable of the dict `systems` once per round, in `rounds`
+    rounds, in reverse order every other round (so that neither always runs
+    right after the same neighbour), each call after a pause of `settle`
+    seconds. Returns {name: [what each round's call returned]}; `on_round`,
+    if given, is called after each round with its index, its order and the
+    results so far."""
+    results = {name: [] for name in systems}
+    for r in range(rounds):
+        order = list(systems) if r % 2 == 0 else list(systems)[::-1]
+        for name in order:
             time.sleep(settle)
+            results[name].append(systems[name]())
+        if on_round:
+            on_round(r, order, results)
+    return results
+
+
+def interleaved(fns, runs, block=3, settle=0.25):
+    """Times each callable of the dict `fns` in `runs` rounds (take_turns),
+    one untimed and `block` timed calls per turn. Returns
+    {name: (median s, min s)} over all timed calls."""
+    def turn(fn):
+        fn()
+        times = []
+        for _ in range(block):
+            t0 = time.perf_counter()
             fn()
-            for _ in range(block):
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
-    return {name: (sorted(t)[len(t) // 2], min(t)) for name, t in times.items()}
+            times.append(time.perf_counter() - t0)
+        return times
+
+    per_round = take_turns({name: (lambda fn=fn: turn(fn))
+                            for name, fn in fns.items()}, runs, settle)
+    times = {name: sorted(t for turn_times in rounds for t in turn_times)
+             for name, rounds in per_round.items()}
+    return {name: (t[len(t) // 2], t[0]) for name, t in times.items()}
 
 
 def fma_peak(exe, threads, samples=3):

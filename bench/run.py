@@ -26,7 +26,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -35,7 +34,7 @@ ROOT = os.path.join(HERE, "..")
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 from attn_testing import sdpa_ir, tensor_type  # noqa: E402
 sys.path.insert(0, HERE)
-from timing import fma_peak, take_turns  # noqa: E402
+from timing import call_times, fma_peak, take_turns  # noqa: E402
 
 
 def cpu_name():
@@ -106,18 +105,6 @@ def attn_run(args, cfg, pipeline, runs, threads=None):
         os.unlink(path)
 
 
-def timed(fn, runs, seconds):
-    """Median seconds of at least `runs` calls of `fn` that take at least
-    `seconds` in all, after an untimed one."""
-    fn()
-    times = []
-    while len(times) < runs or sum(times) < seconds:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
 def numpy_unfused(cfg):
     """A callable that runs NumPy's unfused formula on fixed random inputs."""
     rng = np.random.default_rng(0)
@@ -176,6 +163,12 @@ def torch_eager(cfg):
             return f(q, k, v, attn_mask=mask)
 
     return run
+
+
+def show_round(r, order, results):
+    """--verbose: one round's GFLOP/s, in the order the systems ran."""
+    print(f"  round {r}: " + ", ".join(
+        f"{n} {results[n][-1]:.1f}" for n in order), flush=True)
 
 
 def main():
@@ -243,21 +236,18 @@ def main():
                 return r["gflops"]
             systems["blas"] = blas_run
         def rate(fn):
-            return cfg.flops() / timed(fn, args.runs, args.seconds) / 1e9
+            times = call_times(fn, args.runs, args.seconds)
+            return cfg.flops() / float(np.median(times)) / 1e9
 
         if npy_fn is not None:
             systems["numpy"] = lambda: rate(npy_fn)
         if tch_fn is not None:
             systems["torch"] = lambda: rate(tch_fn)
-        def show(r, order, results):
-            print(f"  round {r}: " + ", ".join(
-                f"{n} {results[n][-1]:.1f}" for n in order), flush=True)
-
         # The pause: runtimes' worker threads spin for a while after a call
         # (OpenBLAS, OpenMP); the next system would share the cores with
         # them.
         per_round = take_turns(systems, args.rounds, args.settle,
-                               show if args.verbose else None)
+                               show_round if args.verbose else None)
         # The unfused reference loops are slow: one run, outside the rounds.
         ref = (attn_run(args, cfg, "reference", 1)
                if cfg.sq * cfg.sk <= args.reference_max_seq ** 2 else None)

@@ -13,6 +13,18 @@ import subprocess
 import time
 
 
+def call_times(fn, runs, seconds=0.0):
+    """Seconds of each of at least `runs` calls of `fn`, lasting at least
+    `seconds` in all, after an untimed one."""
+    fn()
+    times = []
+    while len(times) < runs or sum(times) < seconds:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def take_turns(systems, rounds, settle=0.25, on_round=None):
     """Calls each callable of the dict `systems` once per round, in `rounds`
     rounds, in reverse order every other round (so that neither always runs
@@ -35,16 +47,7 @@ def interleaved(fns, runs, block=3, settle=0.25):
     """Times each callable of the dict `fns` in `runs` rounds (take_turns),
     one untimed and `block` timed calls per turn. Returns
     {name: (median s, min s)} over all timed calls."""
-    def turn(fn):
-        fn()
-        times = []
-        for _ in range(block):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return times
-
-    per_round = take_turns({name: (lambda fn=fn: turn(fn))
+    per_round = take_turns({name: (lambda fn=fn: call_times(fn, block))
                             for name, fn in fns.items()}, runs, settle)
     times = {name: sorted(t for turn_times in rounds for t in turn_times)
              for name, rounds in per_round.items()}

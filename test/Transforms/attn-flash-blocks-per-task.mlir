@@ -1,5 +1,7 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4 blocks-per-task=4}))" -split-input-file | FileCheck %s
-// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4}))" -split-input-file | FileCheck %s --check-prefix=ONE
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4 blocks-per-task=1}))" -split-input-file | FileCheck %s --check-prefix=ONE
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 threads=4}))" -split-input-file | FileCheck %s --check-prefix=AUTO16
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 threads=4}))" -split-input-file | FileCheck %s --check-prefix=AUTO8
 
 // Four row blocks per task: the parallel loop runs over groups of blocks;
 // each block keeps its own O, Q^T, running max and sum; they take turns on
@@ -49,4 +51,34 @@ func.func @window(%q: tensor<1x4x100x32xf32>, %k: tensor<1x2x100x32xf32>, %v: te
 func.func @no_panels(%q: tensor<1x2x40x32xf32>, %k: tensor<1x2x40x32xf32>, %v: tensor<1x2x40x32xf32>) -> tensor<1x2x40x32xf32> {
   %o = attn.sdpa %q, %k, %v : (tensor<1x2x40x32xf32>, tensor<1x2x40x32xf32>, tensor<1x2x40x32xf32>) -> tensor<1x2x40x32xf32>
   return %o : tensor<1x2x40x32xf32>
+}
+
+// -----
+
+// By default, four blocks per task with 16 lanes once a kv head's f32 K and
+// V panels take more than 1 MiB (here 2048 x (128 + 128) x 4 bytes = 2 MiB),
+// one with 8 lanes.
+// AUTO16-LABEL: func.func @auto_large(
+// AUTO16:         arith.ceildivui %{{.+}}, %c4{{.*}} : index
+// AUTO16:         memref.alloca() {alignment = 64 : i64} : memref<4x48x128xf32>
+// AUTO8-LABEL:  func.func @auto_large(
+// AUTO8-NOT:      memref<4x24x128xf32>
+// AUTO8:          memref.alloca() {alignment = 64 : i64} : memref<24x128xf32>
+// AUTO8-NOT:      memref<4x24x128xf32>
+func.func @auto_large(%q: tensor<1x1x2048x128xf32>, %k: tensor<1x1x2048x128xf32>, %v: tensor<1x1x2048x128xf32>) -> tensor<1x1x2048x128xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x1x2048x128xf32>, tensor<1x1x2048x128xf32>, tensor<1x1x2048x128xf32>) -> tensor<1x1x2048x128xf32>
+  return %o : tensor<1x1x2048x128xf32>
+}
+
+// -----
+
+// Panels of exactly 1 MiB (2048 x (64 + 64) x 4 bytes) stay one block per
+// task.
+// AUTO16-LABEL: func.func @auto_small(
+// AUTO16-NOT:     memref<4x48x64xf32>
+// AUTO16:         memref.alloca() {alignment = 64 : i64} : memref<48x64xf32>
+// AUTO16-NOT:     memref<4x48x64xf32>
+func.func @auto_small(%q: tensor<1x1x2048x64xf32>, %k: tensor<1x1x2048x64xf32>, %v: tensor<1x1x2048x64xf32>) -> tensor<1x1x2048x64xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x1x2048x64xf32>, tensor<1x1x2048x64xf32>, tensor<1x1x2048x64xf32>) -> tensor<1x1x2048x64xf32>
+  return %o : tensor<1x1x2048x64xf32>
 }

@@ -3,9 +3,9 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16 query-block=32 key-block=48}))" -split-input-file | FileCheck %s --check-prefix=W16
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=16}))" -split-input-file | FileCheck %s --check-prefix=PACK
 // RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{vector-width=8 query-block=12}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{blocks-per-task=0}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{blocks-per-task=-1}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: attn-flash: vector-width must be a multiple of 4, query-block a multiple of vector-width, key-block and blocks-per-task positive
+// BAD: error: attn-flash: vector-width must be a multiple of 4, query-block a multiple of vector-width, key-block positive, blocks-per-task non-negative
 
 // The kernel: read-only buffers in, one parallel loop over (batch, kv head,
 // row block), stack scratch per task, an online-softmax loop over key blocks

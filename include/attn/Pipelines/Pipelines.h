@@ -50,8 +50,8 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   PassOptions::Option<int64_t> blocksPerTask{
       *this, "blocks-per-task",
       llvm::cl::desc("Row blocks per flash task, taking turns on each K/V "
-                     "block"),
-      llvm::cl::init(1)};
+                     "block (0: chosen per op)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> amx{
       *this, "amx",
       llvm::cl::desc("bf16 attention on AMX tiles (needs AMX-BF16 and the "

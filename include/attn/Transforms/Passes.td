@@ -169,10 +169,11 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "Keep the per-call heap scratch (packed K/V panels, partial "
            "results of split keys) between calls in attn.workspace_acquire "
            "buffers, lowered by convert-to-llvm, instead of memref.alloc">,
-    Option<"blocksPerTask", "blocks-per-task", "int64_t", /*default=*/"1",
+    Option<"blocksPerTask", "blocks-per-task", "int64_t", /*default=*/"0",
            "Row blocks per task, taking turns on each K/V block so that all "
            "but the first read it from L2 (with packed K/V panels, unsplit "
-           "keys and no sliding window; else 1)">,
+           "keys and no sliding window; else 1). 0: 4 with 16 lanes when a "
+           "kv head's K and V panels take more than 1 MiB, else 1">,
   ];
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::attn::AttnDialect", "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

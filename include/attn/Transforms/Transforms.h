@@ -38,8 +38,8 @@ struct FlashOptions {
   bool workspaces = false;
   /// Row blocks per task, which take turns on each K/V block so that all
   /// but the first read it from L2 rather than L3 (with packed K/V panels,
-  /// unsplit keys and no sliding window).
-  int64_t blocksPerTask = 1;
+  /// unsplit keys and no sliding window). 0: chosen per op.
+  int64_t blocksPerTask = 0;
 };
 
 /// Whether the host CPU has `feature`, by LLVM's name for it ("avx512f",

@@ -145,9 +145,16 @@ ir = f"""func.func @main(%x: tensor<{x.size}xf32>) -> tensor<{x.size}xbf16> {{
 r.count += 1
 got = r.run(ir, [x])
 want = bf16_nearest(x)
+# With AVX-512 BF16, LLVM rounds through vcvtneps2bf16, which reads
+# subnormal inputs as zero (docs/dialect.md): they may give a signed zero.
+with open("/proc/cpuinfo") as f:
+    flushes = " avx512_bf16" in f.read()
+x_bits = x.view(np.uint32)
+subnormal = (x_bits & 0x7F800000 == 0) & (x_bits & 0x7FFFFF != 0)
 bad = [i for i, (g, w) in enumerate(zip(got, want))
        if (w is None and (g & 0x7F80 != 0x7F80 or g & 0x7F == 0)) or
-       (w is not None and g != w)]
+       (w is not None and g != w and
+        not (flushes and subnormal[i] and g == (x_bits[i] >> 16 & 0x8000)))]
 print(f"{'PASS' if not bad else 'FAIL'} bf16_rounding: {len(bad)} of {x.size} "
       f"differ" + (f", first {x[bad[0]]!r} -> {got[bad[0]]:#06x} "
                    f"(want {want[bad[0]]})" if bad else ""))

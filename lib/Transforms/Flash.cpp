@@ -91,11 +91,11 @@ static int64_t getKeyTile(const FlashOptions &options) {
 static int64_t getKeySplits(SdpaOp op, const FlashOptions &options);
 
 /// Row blocks per task: the option, or automatically 4 with 16 lanes when a
-/// kv head's f32 K and V panels take more than 1 MiB. Each row block of one
-/// task reads a whole kv head's panels in key order; twice the FMA rate of
-/// AVX2 per core makes that stream from L3 a cost when the panels crowd the
-/// L2 (Xeon, 2 MiB L2, one thread: causal S=4096 D=128 +6%, full S=2048
-/// D=128 +2-4%; S=512 D=128, whose panels fit, 5% slower).
+/// kv head's f32 K and V panels take more than 1 MiB. A task of one row
+/// block reads its kv head's panels from start to end; at AVX-512's FMA
+/// rate, reading them from L3 again for every row block costs time once they
+/// crowd the L2 (Xeon, 2 MiB L2, one thread: causal S=4096 D=128 +6%, full
+/// S=2048 D=128 +2-4%; S=512 D=128, whose panels fit, 5% slower).
 static int64_t getBlocksPerTask(SdpaOp op, const FlashOptions &options) {
   if (options.blocksPerTask > 0)
     return options.blocksPerTask;

@@ -86,6 +86,10 @@ case("deep_heads_in_place", 1, 2, 2, 9, 40, 260, 136, mask="bool",
      mask_shape=(1, 2, 9, 40), rows_masked=(4,))
 case("deep_heads_bf16", 1, 4, 2, 50, 60, 257, 64, dtype="bf16",
      window=(20, 3))
+# K and V panels of 1.1 MiB per kv head (240 rows): with 16 lanes (the
+# vector-width=16 runs, and AVX-512 hosts) four row blocks per task by
+# default.
+case("automatic_row_groups", 1, 4, 1, 60, 1100, 128, 128, causal=True)
 case("dynamic_shapes", 2, 4, 2, 13, 29, 16, 24, dynamic=True, causal=True)
 case("dynamic_query_heads_static_kv_heads", 2, 6, 2, 11, 21, 16, 16,
      dynamic=True, static_kv_heads=True, window=(5, 5))

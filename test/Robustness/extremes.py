@@ -10,7 +10,8 @@
 
 import numpy as np
 
-from attn_testing import Runner, decode, encode, sdpa_ir, sdpa_ref, tensor_type
+from attn_testing import (Runner, cpu_flags, decode, encode, sdpa_ir, sdpa_ref,
+                          tensor_type)
 
 r = Runner()
 
@@ -147,8 +148,7 @@ got = r.run(ir, [x])
 want = bf16_nearest(x)
 # With AVX-512 BF16, LLVM rounds through vcvtneps2bf16, which reads
 # subnormal inputs as zero (docs/dialect.md): they may give a signed zero.
-with open("/proc/cpuinfo") as f:
-    flushes = " avx512_bf16" in f.read()
+flushes = "avx512_bf16" in cpu_flags()
 x_bits = x.view(np.uint32)
 subnormal = (x_bits & 0x7F800000 == 0) & (x_bits & 0x7FFFFF != 0)
 bad = [i for i, (g, w) in enumerate(zip(got, want))

@@ -21,6 +21,16 @@ TOLERANCE = {"f32": 1e-5, "f16": 5e-3, "bf16": 3e-2}
 # ----------------------------------------------------------------------------
 
 
+def cpu_flags():
+    """The host CPU's feature flags from /proc/cpuinfo (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((l.split(":", 1)[1].split() for l in f
+                         if l.startswith("flags")), [])
+    except OSError:
+        return []
+
+
 def to_bf16_bits(x):
     """Round float32 values to bfloat16 (nearest even); returns uint16 bits."""
     u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)

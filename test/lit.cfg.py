@@ -89,13 +89,16 @@ if cmake and os.path.exists(cxx) and shutil.which("ninja"):
 if getattr(config, "attn_sanitized", 0):
     config.available_features.add("sanitizer")
 
-# Hosts whose bf16 attention runs on AMX tiles.
+# Hosts whose bf16 attention runs on AMX tiles, and AVX-512 hosts (the
+# kernels' exp2 then uses vscalefps).
 try:
     with open("/proc/cpuinfo") as f:
         flags = next((l.split(":", 1)[1].split() for l in f
                       if l.startswith("flags")), [])
     if "amx_tile" in flags and "amx_bf16" in flags:
         config.available_features.add("amx")
+    if "avx512f" in flags:
+        config.available_features.add("avx512")
 except OSError:
     pass
 

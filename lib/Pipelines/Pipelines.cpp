@@ -114,8 +114,12 @@ void attn::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel,
   }
   buildMathMemRefAndLoopsToLLVM(pm);
   // Masks, transfers and the like need the full vector lowering.
-  if (parallel)
-    pm.addPass(createConvertVectorToLLVMPass());
+  if (parallel) {
+    // x86vector: the flash kernel's AVX-512 exp2 (vscalefps).
+    ConvertVectorToLLVMPassOptions vectorOptions;
+    vectorOptions.x86Vector = true;
+    pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+  }
   pm.addPass(createConvertToLLVMPass());
   if (parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());

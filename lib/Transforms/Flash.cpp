@@ -204,7 +204,10 @@ public:
   Value build();
 
 private:
-  Value exp2(Value t) { return flash::exp2(b, loc, t, flash::kExp2Quintic); }
+  Value exp2(Value t) {
+    return flash::exp2(b, loc, t, flash::kExp2Quintic,
+                       hostHasCPUFeature("avx512f"));
+  }
   /// A scalar element of `mem` widened to f32.
   Value loadScalar(Value mem, ValueRange indices) {
     Value v = memref::LoadOp::create(b, loc, mem, indices);

@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashCommon.h"
+#include "attn/Transforms/Transforms.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -98,12 +99,13 @@ public:
   Value build();
 
 private:
-  /// 2^t for t <= 0: exactly 0 for t <= -127 (-inf included), NaN for NaN,
+  /// 2^t for t <= 0: exactly 0 for t < -126 (-inf included), NaN for NaN,
   /// else a cubic on the fraction (relative error < 8e-5, well below the
   /// bf16 rounding of P) scaled by the exponent.
   Value exp2(Value t) {
     // P is rounded to bf16: a cubic is accurate enough.
-    return flash::exp2(b, loc, t, flash::kExp2Cubic);
+    return flash::exp2(b, loc, t, flash::kExp2Cubic,
+                       hostHasCPUFeature("avx512f"));
   }
   void packKeysValues(ValueRange ivs);
   void packQueries(Value qp);

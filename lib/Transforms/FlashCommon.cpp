@@ -12,6 +12,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 #include <limits>
 
@@ -37,7 +38,7 @@ std::pair<int64_t, int64_t> flash::getDiagonalBounds(SdpaOp op) {
 }
 
 Value flash::exp2(OpBuilder &b, Location loc, Value t,
-                  ArrayRef<float> coefficients) {
+                  ArrayRef<float> coefficients, bool avx512) {
   auto type = cast<VectorType>(t.getType());
   auto intType = VectorType::get(type.getShape(), b.getI32Type());
   auto fSplat = [&](float v) -> Value {
@@ -48,6 +49,31 @@ Value flash::exp2(OpBuilder &b, Location loc, Value t,
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(intType, b.getI32IntegerAttr(v)));
   };
+  auto polynomial = [&](Value f) {
+    Value poly = fSplat(coefficients.back());
+    for (float c : llvm::reverse(coefficients.drop_back()))
+      poly = math::FmaOp::create(b, loc, poly, f, fSplat(c));
+    return poly;
+  };
+  if (avx512 && type.getNumElements() == 16) {
+    // poly(t - floor(t)) * 2^floor(t) in one vscalefps, whose mask zeroes
+    // the lanes below 2^-126 (-inf included): no clamp, no exponent
+    // arithmetic, no subnormal. A NaN t is unordered, so it stays unmasked
+    // and gives NaN.
+    Value keep = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGE, t,
+                                       fSplat(-126.0f));
+    Value mask = vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(
+            b, loc, VectorType::get({1}, b.getI16Type()), keep),
+        ArrayRef<int64_t>{0});
+    Value f = arith::SubFOp::create(b, loc, t, math::FloorOp::create(b, loc, t));
+    // The op's operands go to llvm.x86.avx512.mask.scalef.ps.512 in order:
+    // (scaled, exponents, passthrough, mask, rounding), whatever their names.
+    return x86vector::MaskScaleFOp::create(
+        b, loc, type, polynomial(f), t, fSplat(0.0f), mask,
+        arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(4)));
+  }
   // t < -127 ? -127 : t is one vmaxps that keeps a NaN t (arith.maximumf
   // needs NaN fix-ups, and a plain max would turn NaN into 2^-127).
   Value lowest = fSplat(-127.0f);
@@ -56,10 +82,7 @@ Value flash::exp2(OpBuilder &b, Location loc, Value t,
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, t, lowest),
       lowest, t);
   Value n = math::FloorOp::create(b, loc, t);
-  Value f = arith::SubFOp::create(b, loc, t, n);
-  Value poly = fSplat(coefficients.back());
-  for (float c : llvm::reverse(coefficients.drop_back()))
-    poly = math::FmaOp::create(b, loc, poly, f, fSplat(c));
+  Value poly = polynomial(arith::SubFOp::create(b, loc, t, n));
   Value bits = arith::ShLIOp::create(
       b, loc,
       arith::AddIOp::create(b, loc, arith::FPToSIOp::create(b, loc, intType, n),

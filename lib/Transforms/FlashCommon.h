@@ -94,10 +94,13 @@ inline constexpr float kExp2Cubic[] = {0.99992514f, 0.69583398f, 0.22606707f,
 inline constexpr float kExp2Quintic[] = {0.99999994f, 0.69315308f, 0.24015358f,
                                          0.05582637f, 0.00898933f, 0.00187756f};
 
-/// 2^t for an f32 vector t <= 0: 2^floor(t) from the exponent bits times a
-/// polynomial of the fraction. Exactly 0 for t <= -127 (and -inf), which
-/// masked scores need.
-Value exp2(OpBuilder &b, Location loc, Value t, ArrayRef<float> coefficients);
+/// 2^t for an f32 vector t <= 0: 2^floor(t) times a polynomial of the
+/// fraction. Exactly 0 for t < -126 (and -inf), which masked scores need, and
+/// never subnormal. With `avx512` (a target with AVX-512F) and 16 lanes,
+/// 2^floor(t) is applied by one masked `vscalefps` instead of being built
+/// from exponent bits: 9 instructions instead of 12 per vector.
+Value exp2(OpBuilder &b, Location loc, Value t, ArrayRef<float> coefficients,
+           bool avx512);
 
 /// The transpose of N vectors of N lanes (N a power of two): result[i][j] =
 /// rows[j][i], in log2(N) stages of two vector.shuffle per pair of vectors

@@ -178,7 +178,8 @@ def AttnFlashPass : Pass<"attn-flash"> {
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::attn::AttnDialect", "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect"
   ];
 }
 

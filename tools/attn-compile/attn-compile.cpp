@@ -131,13 +131,16 @@ static std::string makeHeader(StringRef name, StringRef source,
   for (const TensorSignature &sig :
        llvm::concat<const TensorSignature>(inputs, results))
     ranks.insert(sig.shape.size());
+  // Guarded: a program may include the headers of several kernels.
   for (size_t rank : ranks) {
-    os << "typedef struct {\n  void *allocated;\n  void *aligned;\n"
+    std::string typeGuard = "ATTN_MEMREF_" + std::to_string(rank) + "D";
+    os << "#ifndef " << typeGuard << "\n#define " << typeGuard << "\n"
+       << "typedef struct {\n  void *allocated;\n  void *aligned;\n"
        << "  int64_t offset;\n";
     if (rank)
       os << "  int64_t sizes[" << rank << "];\n  int64_t strides[" << rank
          << "];\n";
-    os << "} attn_memref_" << rank << "d;\n\n";
+    os << "} attn_memref_" << rank << "d;\n#endif\n\n";
   }
   std::string resultType = "void";
   if (results.size() == 1) {

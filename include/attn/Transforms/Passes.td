@@ -140,7 +140,9 @@ def AttnFlashPass : Pass<"attn-flash"> {
     key/value head `h / (H / Hkv)` in place. f16/bf16 inputs are widened to
     f32 as they are loaded. The kernel is written in the `vector`, `scf` and
     `memref` dialects between `bufferization.to_buffer` and
-    `bufferization.to_tensor`; the outer loop is an `scf.parallel`.
+    `bufferization.to_tensor`; the outer loop is an `scf.parallel`. On
+    AVX-512 hosts the 16-lane exp2 uses `x86vector.avx512.mask.scalef`
+    (lowered by `convert-vector-to-llvm{enable-x86vector}`).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",

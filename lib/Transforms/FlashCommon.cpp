@@ -64,12 +64,14 @@ Value flash::exp2(OpBuilder &b, Location loc, Value t,
                                        fSplat(-126.0f));
     Value mask = vector::ExtractOp::create(
         b, loc,
-        vector::BitCastOp::create(
-            b, loc, VectorType::get({1}, b.getI16Type()), keep),
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI16Type()),
+                                  keep),
         ArrayRef<int64_t>{0});
-    Value f = arith::SubFOp::create(b, loc, t, math::FloorOp::create(b, loc, t));
+    Value f =
+        arith::SubFOp::create(b, loc, t, math::FloorOp::create(b, loc, t));
     // The op's operands go to llvm.x86.avx512.mask.scalef.ps.512 in order:
     // (scaled, exponents, passthrough, mask, rounding), whatever their names.
+    // Rounding 4 is _MM_FROUND_CUR_DIRECTION (MXCSR's mode).
     return x86vector::MaskScaleFOp::create(
         b, loc, type, polynomial(f), t, fSplat(0.0f), mask,
         arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(4)));

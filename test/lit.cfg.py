@@ -3,6 +3,7 @@
 
 import os
 import subprocess
+import sys
 
 import lit.formats
 import lit.util
@@ -91,16 +92,14 @@ if getattr(config, "attn_sanitized", 0):
 
 # Hosts whose bf16 attention runs on AMX tiles, and AVX-512 hosts (the
 # kernels' exp2 then uses vscalefps).
-try:
-    with open("/proc/cpuinfo") as f:
-        flags = next((l.split(":", 1)[1].split() for l in f
-                      if l.startswith("flags")), [])
-    if "amx_tile" in flags and "amx_bf16" in flags:
-        config.available_features.add("amx")
-    if "avx512f" in flags:
-        config.available_features.add("avx512")
-except OSError:
-    pass
+sys.path.insert(0, os.path.join(config.test_source_root, "lib"))
+from host_cpu import cpu_flags  # noqa: E402
+
+flags = cpu_flags()
+if "amx_tile" in flags and "amx_bf16" in flags:
+    config.available_features.add("amx")
+if "avx512f" in flags:
+    config.available_features.add("avx512")
 
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):

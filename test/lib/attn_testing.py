@@ -14,21 +14,13 @@ import tempfile
 
 import numpy as np
 
+from host_cpu import cpu_flags  # noqa: F401 (re-exported for the tests)
+
 TOLERANCE = {"f32": 1e-5, "f16": 5e-3, "bf16": 3e-2}
 
 # ----------------------------------------------------------------------------
 # Element types
 # ----------------------------------------------------------------------------
-
-
-def cpu_flags():
-    """The host CPU's feature flags from /proc/cpuinfo (empty elsewhere)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((l.split(":", 1)[1].split() for l in f
-                         if l.startswith("flags")), [])
-    except OSError:
-        return []
 
 
 def to_bf16_bits(x):

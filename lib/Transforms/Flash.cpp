@@ -876,8 +876,21 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value alphaBuf,
                                      ValueRange{row, idx(e0 + c * w)}),
               alpha));
       }
+      // Under a causal mask or a window, the keys of the block past the
+      // tile's last row's end (or before its first row's start) have P = 0:
+      // on the diagonal block this skips most of the masked triangle.
+      Value from = idx(0), to = nk;
+      if (op.getCausal() || op.getWindow()) {
+        Value tileRows = minIdx(idx(queryTile), sub(nq, i0));
+        auto [tMin, tMax] =
+            flash::getQueryRange(*this, add(q0, i0), tileRows, sq);
+        auto [tStart, tEnd] =
+            flash::getKeyRange(*this, op, tMin, tMax, offset, sk);
+        to = minIdx(nk, sub(maxIdx(tEnd, j0), j0));
+        from = minIdx(to, sub(maxIdx(tStart, j0), j0));
+      }
       auto loop = scf::ForOp::create(
-          b, loc, idx(0), nk, idx(1), init,
+          b, loc, from, to, idx(1), init,
           [&](OpBuilder &, Location, Value r, ValueRange acc) {
             Value key = add(j0, r);
             auto vvec = [&](int64_t c) -> Value {

@@ -124,6 +124,29 @@ func.func @causal_window(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %
 
 // -----
 
+// Causal: each O register tile (3 rows x 4 vectors here) accumulates only the
+// keys of the block up to its last row's diagonal, from its first row's
+// start (both computed per tile): the keys past it have P = 0. Without a mask
+// the tile takes every key of the block, from 0.
+// CHECK-LABEL: func.func @causal_output_tiles(
+// CHECK:         %{{.+}}:12 = scf.for %{{.+}} = %c0{{(_[0-9]+)?}} to %c32{{(_[0-9]+)?}} step
+// CHECK:         %{{.+}}:12 = scf.for %{{.+}} = %{{[0-9]+}} to %{{[0-9]+}} step
+// CHECK-SAME:        -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-LABEL: func.func @full_output_tiles(
+// CHECK:         %{{.+}}:12 = scf.for %{{.+}} = %c0{{(_[0-9]+)?}} to %c32{{(_[0-9]+)?}} step
+// CHECK:         %{{.+}}:12 = scf.for %{{.+}} = %c0{{(_[0-9]+)?}} to %{{[0-9]+}} step
+// CHECK-SAME:        -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+func.func @causal_output_tiles(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v: tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32> {
+  %o = attn.sdpa %q, %k, %v {causal} : (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32>
+  return %o : tensor<1x2x64x32xf32>
+}
+func.func @full_output_tiles(%q: tensor<1x2x64x32xf32>, %k: tensor<1x2x64x32xf32>, %v: tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32> {
+  %o = attn.sdpa %q, %k, %v : (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32>
+  return %o : tensor<1x2x64x32xf32>
+}
+
+// -----
+
 // bf16 queries are widened when packed (rows loaded as vectors, transposed
 // into Qt), and each K/V block once per task into f32 scratch (12 rows per
 // kv head: two vectors of rows); a boolean mask selects -inf; softcap is a

@@ -128,15 +128,21 @@ def AttnFlashPass : Pass<"attn-flash"> {
       Qt = scale * q[b, h, block]^T            (packed [D, Bq], f32)
       m = -inf, l = 0, O = 0
       for key blocks [j0, j0 + Bk) kept by causal/window:
-        S^T = K[j0:j0+Bk] Qt                   (register tiles: 6 keys x Bq)
+        S^T = K[j0:j0+Bk] Qt                   (register tiles: 4 keys x Bq
+                                                with 8 lanes, 8 keys with 16)
         softcap, mask, causal/window (-inf), only where the block needs it
         m' = max(m, max_j S^T); alpha = exp(m - m'); P = exp(S^T - m')
         l = alpha l + sum_j P; O = alpha O + P^T V[j0:j0+Bk]
+                                               (register tiles of rows x up
+                                                to 4 vectors of Dv, each over
+                                                its rows' causal/window keys)
       out = O / l  (0 for a row with no kept key)
     ```
     Queries sit in the SIMD lanes, so the running max and sum are vertical
     vector operations; `V` rows are read contiguously and `K` elements are
-    broadcast, so neither is copied or transposed. Grouped-query heads read
+    broadcast. When at least four row blocks share a kv head (static
+    shapes), K and V are packed once per call into f32 panels that the
+    register tiles stream. Grouped-query heads read
     key/value head `h / (H / Hkv)` in place. f16/bf16 inputs are widened to
     f32 as they are loaded. The kernel is written in the `vector`, `scf` and
     `memref` dialects between `bufferization.to_buffer` and
@@ -150,8 +156,8 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "otherwise)">,
     Option<"queryBlock", "query-block", "int64_t", /*default=*/"0",
            "Rows (query head x query pairs) per block, a multiple of "
-           "vector-width (0: per op, up to 2 vectors for f32 and 8 for "
-           "f16/bf16)">,
+           "vector-width (0: per op, up to 3 vectors for f32, and for "
+           "f16/bf16 with K/V panels, 8 otherwise)">,
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"96",
            "Keys per block">,
     Option<"keySplits", "key-splits", "int64_t", /*default=*/"0",

@@ -90,8 +90,8 @@ if cmake and os.path.exists(cxx) and shutil.which("ninja"):
 if getattr(config, "attn_sanitized", 0):
     config.available_features.add("sanitizer")
 
-# Hosts whose bf16 attention runs on AMX tiles, and AVX-512 hosts (the
-# kernels' exp2 then uses vscalefps).
+# Hosts whose bf16 attention runs on AMX tiles or AVX-512 BF16 dot
+# products, and AVX-512 hosts (the kernels' exp2 then uses vscalefps).
 sys.path.insert(0, os.path.join(config.test_source_root, "lib"))
 from host_cpu import cpu_flags  # noqa: E402
 
@@ -100,6 +100,8 @@ if "amx_tile" in flags and "amx_bf16" in flags:
     config.available_features.add("amx")
 if "avx512f" in flags:
     config.available_features.add("avx512")
+if "avx512_bf16" in flags:
+    config.available_features.add("avx512bf16")
 
 # Execution tests need the JIT and NumPy.
 if os.path.exists(os.path.join(config.attn_tools_dir, "attn-run")):

@@ -144,6 +144,7 @@ void attn::buildCpuPipeline(OpPassManager &pm,
   flashOptions.blocksPerTask = options.blocksPerTask;
   flashOptions.threads = options.threads;
   flashOptions.amx = options.amx;
+  flashOptions.bf16Dot = options.bf16Dot;
   // The panels stay allocated between calls: freshly allocated, they were
   // paged in again on every call.
   flashOptions.workspaces = true;

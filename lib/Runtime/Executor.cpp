@@ -358,6 +358,7 @@ attn::lowerToLLVM(ModuleOp module, StringRef entryName,
     CpuPipelineOptions cpuOptions;
     cpuOptions.threads = options.threads;
     cpuOptions.amx = options.amx && requestAmx();
+    cpuOptions.bf16Dot = options.bf16Dot && hostHasCPUFeature("avx512bf16");
     buildCpuPipeline(pm, cpuOptions);
   } else if (options.pipeline == "reference") {
     buildReferencePipeline(pm);

@@ -1391,6 +1391,7 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
     options.keySplits = keySplits;
     options.threads = threads;
     options.amx = amx;
+    options.bf16Dot = bf16Dot;
     options.workspaces = workspaces;
     options.blocksPerTask = blocksPerTask;
     if (options.vectorWidth < 4 || options.vectorWidth % 4 ||
@@ -1408,10 +1409,13 @@ struct AttnFlashPass : attn::impl::AttnFlashPassBase<AttnFlashPass> {
       if (failed(checkIndexableShapes(op)))
         return signalPassFailure();
       OpBuilder b(op);
+      flash::PairProducts products =
+          getKeySplits(op, resolveOptions(op, options)) == 1
+              ? flash::getPairProducts(op, options)
+              : flash::PairProducts::None;
       Value result =
-          getKeySplits(op, resolveOptions(op, options)) == 1 &&
-                  flash::canUseAmx(op, options)
-              ? flash::buildAmxKernel(b, op.getLoc(), op, options)
+          products != flash::PairProducts::None
+              ? flash::buildPairKernel(b, op.getLoc(), op, products, options)
               : FlashKernelBuilder(b, op.getLoc(), op, options).build();
       flash::replaceSdpa(op, result);
     }

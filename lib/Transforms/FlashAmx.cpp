@@ -1,12 +1,14 @@
-//===- FlashAmx.cpp - bf16 flash attention on AMX tiles ---------*- C++ -*-===//
+//===- FlashAmx.cpp - bf16 flash attention on pair products -----*- C++ -*-===//
 //
 // Part of the attn-mlir project.
 //
 //===----------------------------------------------------------------------===//
 //
-// The AMX variant of the --attn-flash kernel, for bf16 Q/K/V on hosts with
-// AMX-BF16. Both contractions run on 16x32 bf16 x 32x16 bf16 -> 16x16 f32
-// tile products (amx.tile_mulf, i.e. tdpbf16ps); the online softmax stays in
+// The bf16 variant of the --attn-flash kernel, for bf16 Q/K/V on hosts whose
+// products multiply bf16 pairs into f32: AMX-BF16 tiles (16x32 bf16 x 32x16
+// bf16 -> 16x16 f32, amx.tile_mulf, i.e. tdpbf16ps) or AVX-512 BF16 vectors
+// (32 bf16 x 32 bf16 -> 16 f32 pair sums, x86vector.avx512.dot, i.e.
+// vdpbf16ps). Both read the same packed operands; the online softmax stays in
 // f32 vectors. Layout (every operand tile is 1 KiB of contiguous memory):
 //
 //   Kp[b][h][Sk'/16][D'/2][32]      K^T in pairs of d, per 16 keys: the B
@@ -17,13 +19,17 @@
 //     Qp[Bq][D']    the block's queries (zero rows/columns as padding)
 //     S[2][Bq][Bk]  scores of a key block (f32, queries in rows)
 //     P[2][Bq][Bk]  probabilities (bf16), the A operand of P V
-//     PV[Bq][Dv']   one key block's P V (f32)
+//     PV[Bq][Dv']   one key block's P V (f32; AMX only)
 //     O[Bq][Dv']    the f32 accumulator, O = alpha O + PV in vectors
 //
 // D' and Dv' are D and Dv padded to a tile's 32 and 16 columns, Sk' is Sk
-// padded to the key block; padding is zero and padded keys are masked. The
-// key-block loop is software-pipelined (S of the next block, P V of the
-// previous one), so S and P are double-buffered.
+// padded to the key block; padding is zero and padded keys are masked. On
+// AMX the key-block loop is software-pipelined (S of the next block, P V of
+// the previous one), so S and P are double-buffered (a single buffer each
+// with vector products). Bq is 32 on AMX and 48 with vector products, where
+// a pair row of Kp or Vp is one B vector (16 keys or columns x 2), pairs of
+// Qp and P rows are broadcast, and O = alpha O + P V is accumulated in the
+// same register tiles (no PV buffer).
 //
 // Applications must have asked the OS for AMX state (Linux:
 // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before running the
@@ -40,6 +46,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 #include <limits>
 
@@ -57,36 +64,49 @@ constexpr int64_t kAccCols = 16;
 /// Block sizes (measured best on a Xeon with AMX among Bq in {32, 64} and Bk
 /// in {64, 128, 256}). Tile products are done in 2 x 2 groups: 4
 /// accumulators, 2 A and 2 B tiles fill the 8 tile registers.
-constexpr int64_t kQueryBlock = 32;
+constexpr int64_t kAmxQueryBlock = 32;
 constexpr int64_t kKeyBlock = 128;
+/// With vector dot products, register tiles of 6 rows x up to 4 vectors of
+/// 16 columns: 24 accumulators, 6 broadcast pairs and one B vector fill
+/// AVX-512's 32 registers; 48-row blocks are 8 such tiles high.
+constexpr int64_t kDotTileRows = 6;
+constexpr int64_t kDotTileVectors = 4;
+constexpr int64_t kDotQueryBlock = 48;
 
 } // namespace
 
-bool flash::canUseAmx(SdpaOp op, const FlashOptions &options) {
-  if (!options.amx)
-    return false;
+PairProducts flash::getPairProducts(SdpaOp op, const FlashOptions &options) {
+  if (!options.amx && !options.bf16Dot)
+    return PairProducts::None;
   auto isBf16 = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType().isBF16();
   };
   if (!isBf16(op.getQuery()) || !isBf16(op.getKey()) || !isBf16(op.getValue()))
-    return false;
+    return PairProducts::None;
   if (op.getQuery().getType().isDynamicDim(3) ||
       op.getValue().getType().isDynamicDim(3))
-    return false;
+    return PairProducts::None;
   // Fewer rows per kv head than a tile (decoding) would leave most of each
-  // tile product unused: the vector kernel is better there.
+  // product unused: the f32 vector kernel is better there.
   std::optional<int64_t> rows = getStaticRowsPerKvHead(op);
-  return !rows || *rows >= kTileRows;
+  if (rows && *rows < kTileRows)
+    return PairProducts::None;
+  return options.amx ? PairProducts::AmxTiles : PairProducts::VectorDots;
 }
 
 namespace {
 
 using TileFn = function_ref<Value(int64_t, int64_t)>;
+/// Pair row k (a Value) and column vector n of a B operand.
+using PairRowFn = function_ref<Value(Value, int64_t)>;
 
-class AmxKernelBuilder : SdpaKernelBase {
+class PairKernelBuilder : SdpaKernelBase {
 public:
-  AmxKernelBuilder(OpBuilder &b, Location loc, SdpaOp op, bool workspaces)
-      : SdpaKernelBase(b, loc, op, kAccCols, workspaces) {
+  PairKernelBuilder(OpBuilder &b, Location loc, SdpaOp op,
+                    PairProducts products, bool workspaces)
+      : SdpaKernelBase(b, loc, op, kAccCols, workspaces),
+        amxTiles(products == PairProducts::AmxTiles),
+        queryBlock(amxTiles ? kAmxQueryBlock : kDotQueryBlock) {
     bf16 = b.getBF16Type();
     operandTile = amx::TileType::get({kTileRows, kPairCols}, bf16);
     accTile = amx::TileType::get({kTileRows, kAccCols}, f32);
@@ -111,6 +131,8 @@ private:
   void packQueries(Value qp);
   void tileMatmul(Value a, TileFn loadB, Value c, int64_t nTiles,
                   int64_t kSteps);
+  void dotMatmul(Value a, PairRowFn loadB, Value c, int64_t nVectors,
+                 Value kSteps, Value alpha);
   void prepareScores(Value s, Value j0, Value nk);
   void maskScores(Value s, Value j0, Value nk);
   /// Buffers of Bq floats: the running max m and sum l, and per key block
@@ -123,6 +145,10 @@ private:
   void writeOutput(Value o, Value lBuf);
   void emitTask(ValueRange ivs);
 
+  /// AMX tile products, else vector dot products.
+  bool amxTiles;
+  /// Rows per block.
+  int64_t queryBlock;
   Type bf16;
   amx::TileType operandTile, accTile;
   int64_t d, dv, dPad, dvPad;
@@ -140,7 +166,7 @@ private:
 ///   Kp[b][h][j/16][d/2][2 (j%16) + d%2] = K[b][h][j][d]
 ///   Vp[b][h][j/32][e/16][(j%32)/2][2 (e%16) + j%2] = V[b][h][j][e]
 /// so that every operand tile is 1 KiB of contiguous memory.
-void AmxKernelBuilder::packKeysValues(ValueRange ivs) {
+void PairKernelBuilder::packKeysValues(ValueRange ivs) {
   Value bi = ivs[0], h = ivs[1], group32 = ivs[2];
   Value lastKey = sub(sk, idx(1));
   // Elements of row j of `mem` from `e0` on (at most `n`), zero past the
@@ -196,12 +222,12 @@ void AmxKernelBuilder::packKeysValues(ValueRange ivs) {
 
 /// Qp[r][:] = q[b, h, i, :] for the block's row r = (h, i), zero past the
 /// last row and past D.
-void AmxKernelBuilder::packQueries(Value qp) {
+void PairKernelBuilder::packQueries(Value qp) {
   Value lastRow = sub(rows, idx(1));
   auto type = VectorType::get({kPairCols}, bf16);
   Value pass = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, b.getZeroAttr(bf16)));
-  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+  forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
     Value rowValid = cmp(arith::CmpIPredicate::slt, i, nq);
     auto [h, query] = rowToHeadQuery(minIdx(add(q0, i), lastRow));
     for (int64_t c = 0; c < dPad; c += kPairCols) {
@@ -222,9 +248,9 @@ void AmxKernelBuilder::packQueries(Value qp) {
 /// B's come from loadB(k, n), and C's 16x16 tiles are stored at
 /// c[m*16, n*16]. The products run in groups of 2 x 2 accumulators so that
 /// each loaded operand tile feeds two.
-void AmxKernelBuilder::tileMatmul(Value a, TileFn loadB, Value c,
-                                  int64_t nTiles, int64_t kSteps) {
-  constexpr int64_t mTiles = kQueryBlock / kTileRows;
+void PairKernelBuilder::tileMatmul(Value a, TileFn loadB, Value c,
+                                   int64_t nTiles, int64_t kSteps) {
+  const int64_t mTiles = queryBlock / kTileRows;
   for (int64_t n0 = 0; n0 < nTiles; n0 += 2) {
     for (int64_t m0 = 0; m0 < mTiles; m0 += 2) {
       int64_t ms = std::min<int64_t>(2, mTiles - m0);
@@ -255,12 +281,87 @@ void AmxKernelBuilder::tileMatmul(Value a, TileFn loadB, Value c,
   }
 }
 
+/// C = A B on the block's rows with AVX-512 BF16 dot products (vdpbf16ps:
+/// each f32 lane accumulates the product of one bf16 pair of A and one of
+/// B). A's rows hold pairs along the contraction: pair k of row r is
+/// a[r][2k : 2k + 2], broadcast to every lane as 32 bits. B's pair row k of
+/// column vector n, 16 columns x 2, comes from loadB(k, n). C's rows are
+/// computed in register tiles of kDotTileRows rows x up to kDotTileVectors
+/// vectors over k in [0, kSteps). With `alpha`, each C row is loaded, scaled
+/// by alpha[row] and accumulated into (O = alpha O + P V); else C is
+/// overwritten.
+void PairKernelBuilder::dotMatmul(Value a, PairRowFn loadB, Value c,
+                                  int64_t nVectors, Value kSteps, Value alpha) {
+  auto pairType = VectorType::get({2}, bf16);
+  auto wordType = VectorType::get({1}, b.getI32Type());
+  auto splatType = VectorType::get({kAccCols}, b.getI32Type());
+  auto operandType = VectorType::get({kPairCols}, bf16);
+  for (int64_t n0 = 0; n0 < nVectors; n0 += kDotTileVectors) {
+    int64_t ns = std::min(kDotTileVectors, nVectors - n0);
+    forLoop(idx(0), idx(queryBlock), kDotTileRows, [&](Value r0) {
+      SmallVector<Value> rowIdx;
+      for (int64_t i = 0; i < kDotTileRows; ++i)
+        rowIdx.push_back(add(r0, idx(i)));
+      SmallVector<Value> init;
+      for (int64_t i = 0; i < kDotTileRows; ++i) {
+        Value scale;
+        if (alpha)
+          scale = vector::BroadcastOp::create(
+              b, loc, vecType,
+              memref::LoadOp::create(b, loc, alpha, ValueRange{rowIdx[i]}));
+        for (int64_t j = 0; j < ns; ++j) {
+          if (!alpha) {
+            init.push_back(splat(0.0));
+            continue;
+          }
+          Value x = vector::LoadOp::create(
+              b, loc, vecType, c,
+              ValueRange{rowIdx[i], idx((n0 + j) * kAccCols)});
+          init.push_back(arith::MulFOp::create(b, loc, x, scale));
+        }
+      }
+      auto loop = scf::ForOp::create(
+          b, loc, idx(0), kSteps, idx(1), init,
+          [&](OpBuilder &, Location, Value k, ValueRange accs) {
+            // The row pairs first, then each B vector right before the
+            // products that use it: loading all of B first would need more
+            // registers than the tile leaves.
+            SmallVector<Value, kDotTileRows> pairs;
+            Value col = mul(k, idx(2));
+            for (int64_t i = 0; i < kDotTileRows; ++i) {
+              Value pair = vector::LoadOp::create(b, loc, pairType, a,
+                                                  ValueRange{rowIdx[i], col});
+              Value word = vector::ExtractOp::create(
+                  b, loc, vector::BitCastOp::create(b, loc, wordType, pair),
+                  ArrayRef<int64_t>{0});
+              pairs.push_back(vector::BitCastOp::create(
+                  b, loc, operandType,
+                  vector::BroadcastOp::create(b, loc, splatType, word)));
+            }
+            SmallVector<Value> next(accs.begin(), accs.end());
+            for (int64_t j = 0; j < ns; ++j) {
+              Value bv = loadB(k, n0 + j);
+              for (int64_t i = 0; i < kDotTileRows; ++i)
+                next[i * ns + j] = x86vector::DotBF16Op::create(
+                    b, loc, vecType, next[i * ns + j], pairs[i], bv);
+            }
+            scf::YieldOp::create(b, loc, next);
+          });
+      for (int64_t i = 0; i < kDotTileRows; ++i)
+        for (int64_t j = 0; j < ns; ++j)
+          vector::StoreOp::create(
+              b, loc, loop.getResult(i * ns + j), c,
+              ValueRange{rowIdx[i], idx((n0 + j) * kAccCols)});
+    });
+  }
+}
+
 /// Scale and softcap (when the op has a softcap or a mask operand; else the
 /// scale is applied in softmax()), then the mask operand, on S[0:nq][0:nk].
-void AmxKernelBuilder::prepareScores(Value s, Value j0, Value nk) {
+void PairKernelBuilder::prepareScores(Value s, Value j0, Value nk) {
   Value scale = splat(op.getEffectiveScale());
   FloatAttr capAttr = op.getSoftcapAttr();
-  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+  forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
     for (int64_t c = 0; c < kKeyBlock; c += kAccCols) {
       SmallVector<Value, 2> at{i, idx(c)};
       Value x = vector::LoadOp::create(b, loc, vecType, s, at);
@@ -307,7 +408,7 @@ void AmxKernelBuilder::prepareScores(Value s, Value j0, Value nk) {
 
 /// -inf for the keys of S past nk and, in blocks that straddle a causal or
 /// window boundary, for the dropped (key, query) pairs.
-void AmxKernelBuilder::maskScores(Value s, Value j0, Value nk) {
+void PairKernelBuilder::maskScores(Value s, Value j0, Value nk) {
   bool banded = op.getCausal() || op.getWindow();
   int64_t lo, hi;
   std::tie(lo, hi) = getDiagonalBounds(op);
@@ -337,7 +438,7 @@ void AmxKernelBuilder::maskScores(Value s, Value j0, Value nk) {
     Value nkV = splatIdx(nk);
     Value negInf = splat(-std::numeric_limits<double>::infinity());
     Value lastRow = sub(rows, idx(1));
-    forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+    forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
       // diag = (j0 + c + lane) - i - offset for the row's query index i.
       Value query = rowToHeadQuery(minIdx(add(q0, i), lastRow)).second;
       Value base = splatIdx(sub(sub(j0, query), offset));
@@ -373,8 +474,8 @@ void AmxKernelBuilder::maskScores(Value s, Value j0, Value nk) {
 ///   P = bf16(exp(scale S - shift)), l = alpha l + sum_j P
 /// with exp(x) = exp2(x log2(e)). O is rescaled by alpha later.
 /// `scale` is null when prepareScores applied it.
-void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
-                               Value scale) {
+void PairKernelBuilder::softmax(Value s, Value p, const RowStats &st,
+                                Value scale) {
   constexpr int64_t kVectors = kKeyBlock / kAccCols;
   auto pType = VectorType::get({kAccCols}, bf16);
   auto rowVectors = [&](Value i) {
@@ -420,7 +521,7 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
         .getResult();
   };
 
-  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+  forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
     memref::StoreOp::create(
         b, loc, reduce(vector::CombiningKind::MAXIMUMF, rowVectors(i)),
         st.blockMax, ValueRange{i});
@@ -430,7 +531,7 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
   // Scores go to base 2 with the scale in the same multiply.
   Value factor =
       scale ? arith::MulFOp::create(b, loc, scale, log2e).getResult() : log2e;
-  for (int64_t g = 0; g < kQueryBlock; g += kAccCols) {
+  for (int64_t g = 0; g < queryBlock; g += kAccCols) {
     SmallVector<Value, 1> at{idx(g)};
     Value blockMax = vector::LoadOp::create(b, loc, vecType, st.blockMax, at);
     if (scale)
@@ -450,7 +551,7 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
             b, loc, arith::SubFOp::create(b, loc, mOld, shift), log2e)),
         st.alpha, at);
   }
-  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+  forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
     auto scalar = [&](Value buf) {
       return vector::BroadcastOp::create(
           b, loc, vecType, memref::LoadOp::create(b, loc, buf, ValueRange{i}));
@@ -466,7 +567,7 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
     memref::StoreOp::create(b, loc, reduce(vector::CombiningKind::ADD, e),
                             st.blockSum, ValueRange{i});
   });
-  for (int64_t g = 0; g < kQueryBlock; g += kAccCols) {
+  for (int64_t g = 0; g < queryBlock; g += kAccCols) {
     SmallVector<Value, 1> at{idx(g)};
     auto load = [&](Value buf) {
       return vector::LoadOp::create(b, loc, vecType, buf, at);
@@ -481,7 +582,7 @@ void AmxKernelBuilder::softmax(Value s, Value p, const RowStats &st,
 
 /// out[b, h, i, :] = O[r] / l[r] for the block's rows r = (h, i), and 0
 /// where l[r] == 0.
-void AmxKernelBuilder::writeOutput(Value o, Value lBuf) {
+void PairKernelBuilder::writeOutput(Value o, Value lBuf) {
   Type outElt = cast<MemRefType>(om.getType()).getElementType();
   auto outVec = VectorType::get({kAccCols}, outElt);
   Value zero = f32Const(0.0), one = f32Const(1.0);
@@ -512,11 +613,11 @@ void AmxKernelBuilder::writeOutput(Value o, Value lBuf) {
   });
 }
 
-void AmxKernelBuilder::emitTask(ValueRange ivs) {
+void PairKernelBuilder::emitTask(ValueRange ivs) {
   bIdx = ivs[0];
   kvHead = ivs[1];
-  q0 = mul(ivs[2], idx(kQueryBlock));
-  nq = minIdx(idx(kQueryBlock), sub(rows, q0));
+  q0 = mul(ivs[2], idx(queryBlock));
+  nq = minIdx(idx(queryBlock), sub(rows, q0));
   Value iMin, iMax, start, jEnd;
   std::tie(iMin, iMax) = getQueryRange(*this, q0, nq, sq);
   std::tie(start, jEnd) = getKeyRange(*this, op, iMin, iMax, offset, sk);
@@ -529,15 +630,17 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
 
   // Rows are padded past powers of two, which would put every row of a tile
   // in the same few cache sets. S, P and alpha are double-buffered (below).
-  Value qp = stackScratch({kQueryBlock, dPad + kPairCols}, bf16);
-  Value sBufs = stackScratch({2, kQueryBlock, kKeyBlock + kAccCols}, f32);
-  Value pBufs = stackScratch({2, kQueryBlock, kKeyBlock + kPairCols}, bf16);
-  Value alphaBufs = stackScratch({2, kQueryBlock}, f32);
-  Value o = stackScratch({kQueryBlock, dvPad + kAccCols}, f32);
-  Value pv = stackScratch({kQueryBlock, dvPad + kAccCols}, f32);
+  Value qp = stackScratch({queryBlock, dPad + kPairCols}, bf16);
+  int64_t stages = amxTiles ? 2 : 1;
+  Value sBufs = stackScratch({stages, queryBlock, kKeyBlock + kAccCols}, f32);
+  Value pBufs = stackScratch({stages, queryBlock, kKeyBlock + kPairCols}, bf16);
+  Value alphaBufs = stackScratch({stages, queryBlock}, f32);
+  Value o = stackScratch({queryBlock, dvPad + kAccCols}, f32);
+  Value pv =
+      amxTiles ? stackScratch({queryBlock, dvPad + kAccCols}, f32) : Value();
   RowStats st;
   for (Value *buf : {&st.m, &st.l, &st.blockMax, &st.blockSum, &st.shift})
-    *buf = stackScratch({kQueryBlock}, f32);
+    *buf = stackScratch({queryBlock}, f32);
   auto parityOf = [&](Value t) {
     return arith::RemUIOp::create(b, loc, t, idx(2)).getResult();
   };
@@ -548,7 +651,7 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   packQueries(qp);
   Value negInf = f32Const(-std::numeric_limits<double>::infinity());
   Value zero = f32Const(0.0), zeroV = splat(0.0);
-  forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+  forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
     memref::StoreOp::create(b, loc, negInf, st.m, ValueRange{i});
     memref::StoreOp::create(b, loc, zero, st.l, ValueRange{i});
     for (int64_t e = 0; e < dvPad; e += kAccCols)
@@ -583,7 +686,7 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   };
   // O = alpha O + PV, row by row.
   auto updateOutput = [&](Value alpha) {
-    forLoop(idx(0), idx(kQueryBlock), 1, [&](Value i) {
+    forLoop(idx(0), idx(queryBlock), 1, [&](Value i) {
       Value a = vector::BroadcastOp::create(
           b, loc, vecType,
           memref::LoadOp::create(b, loc, alpha, ValueRange{i}));
@@ -603,6 +706,49 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
     });
   };
 
+  double scale = op.getEffectiveScale();
+  bool prepare = op.getSoftcapAttr() || maskm || !(scale > 0);
+  if (!amxTiles) {
+    // Vector products: per key block, S, its softmax, then O = alpha O + P V
+    // in the same register tiles.
+    Value s = sliceOf(sBufs, idx(0)), p = sliceOf(pBufs, idx(0));
+    st.alpha = sliceOf(alphaBufs, idx(0));
+    Value scoreSteps = idx(llvm::divideCeil(d, 2));
+    forLoop(idx(0), numBlocks, 1, [&](Value t) {
+      Value j0 = blockStart(t);
+      Value nk = minIdx(idx(kKeyBlock), sub(jEnd, j0));
+      Value kTile = arith::DivUIOp::create(b, loc, j0, idx(kTileRows));
+      dotMatmul(
+          qp,
+          [&](Value k, int64_t n) {
+            return vector::LoadOp::create(
+                b, loc, VectorType::get({kPairCols}, bf16), kp,
+                ValueRange{bIdx, kvHead, add(kTile, idx(n)), k, idx(0)});
+          },
+          s, kKeyBlock / kAccCols, scoreSteps, Value());
+      if (prepare)
+        prepareScores(s, j0, nk);
+      maskScores(s, j0, nk);
+      softmax(s, p, st, prepare ? Value() : splat(scale));
+      // Keys past nk have P = 0 and zero V rows: stop at the last pair.
+      Value vGroup = arith::DivUIOp::create(b, loc, j0, idx(kPairCols));
+      Value pairSteps = arith::CeilDivUIOp::create(b, loc, nk, idx(2));
+      dotMatmul(
+          p,
+          [&](Value k, int64_t n) {
+            Value group =
+                add(vGroup, arith::DivUIOp::create(b, loc, k, idx(kTileRows)));
+            Value row = arith::RemUIOp::create(b, loc, k, idx(kTileRows));
+            return vector::LoadOp::create(
+                b, loc, VectorType::get({kPairCols}, bf16), vp,
+                ValueRange{bIdx, kvHead, group, idx(n), row, idx(0)});
+          },
+          o, dvPad / kAccCols, pairSteps, st.alpha);
+    });
+    writeOutput(o, st.l);
+    return;
+  }
+
   // The key blocks are software-pipelined so that no unit reads what the
   // other wrote just before (a vector load of a tile store's data, or a tile
   // load of vector stores, waits for the stores to drain): iteration t
@@ -611,8 +757,6 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   //
   // The scale is applied as scores are read (a positive factor commutes with
   // the max) unless prepareScores did it.
-  double scale = op.getEffectiveScale();
-  bool prepare = op.getSoftcapAttr() || maskm || !(scale > 0);
   Value any = cmp(arith::CmpIPredicate::sgt, numBlocks, idx(0));
   ifThen(any, [&] { computeScores(sliceOf(sBufs, idx(0)), jStart); });
   forLoop(idx(0), numBlocks, 1, [&](Value t) {
@@ -644,7 +788,7 @@ void AmxKernelBuilder::emitTask(ValueRange ivs) {
   writeOutput(o, st.l);
 }
 
-Value AmxKernelBuilder::build() {
+Value PairKernelBuilder::build() {
   bindOperands();
 
   // K and V panels, Sk padded to whole key blocks.
@@ -663,7 +807,7 @@ Value AmxKernelBuilder::build() {
       ValueRange{batch, kvHeads, groups32}, ValueRange{idx(1), idx(1), idx(1)},
       [&](OpBuilder &, Location, ValueRange ivs) { packKeysValues(ivs); });
 
-  Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(kQueryBlock));
+  Value numBlocks = arith::CeilDivUIOp::create(b, loc, rows, idx(queryBlock));
   scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0), idx(0)},
                           ValueRange{batch, kvHeads, numBlocks},
                           ValueRange{idx(1), idx(1), idx(1)},
@@ -674,7 +818,9 @@ Value AmxKernelBuilder::build() {
   return resultTensor();
 }
 
-Value flash::buildAmxKernel(OpBuilder &b, Location loc, SdpaOp op,
-                            const FlashOptions &options) {
-  return AmxKernelBuilder(b, loc, op, options.workspaces).build();
+Value flash::buildPairKernel(OpBuilder &b, Location loc, SdpaOp op,
+                             PairProducts products,
+                             const FlashOptions &options) {
+  assert(products != PairProducts::None && "no bf16 pair kernel for the op");
+  return PairKernelBuilder(b, loc, op, products, options.workspaces).build();
 }

@@ -135,12 +135,23 @@ std::pair<Value, Value> getQueryRange(IndexBuilder &ib, Value q0, Value nq,
 std::pair<Value, Value> getKeyRange(IndexBuilder &ib, SdpaOp op, Value iMin,
                                     Value iMax, Value offset, Value sk);
 
-/// Whether the AMX kernel handles `op` under `options`.
-bool canUseAmx(SdpaOp op, const FlashOptions &options);
+/// How the bf16 kernel of FlashAmx.cpp computes its two contractions.
+enum class PairProducts {
+  /// The kernel does not apply: the vector (FMA) kernel runs.
+  None,
+  /// AMX tile products (tdpbf16ps).
+  AmxTiles,
+  /// AVX-512 BF16 dot products of 16-lane vectors (vdpbf16ps).
+  VectorDots,
+};
 
-/// Builds the AMX kernel of `op` (canUseAmx holds) and returns its result.
-Value buildAmxKernel(OpBuilder &b, Location loc, SdpaOp op,
-                     const FlashOptions &options);
+/// Which products the bf16 kernel would use for `op` under `options`.
+PairProducts getPairProducts(SdpaOp op, const FlashOptions &options);
+
+/// Builds the bf16 kernel of `op` on `products` (not None) and returns its
+/// result.
+Value buildPairKernel(OpBuilder &b, Location loc, SdpaOp op,
+                      PairProducts products, const FlashOptions &options);
 
 } // namespace flash
 } // namespace attn

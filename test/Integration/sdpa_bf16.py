@@ -1,12 +1,13 @@
 # Executes bf16 attn.sdpa on fresh random inputs and compares with the float64
 # NumPy oracle. On hosts with AMX-BF16 the `cpu` pipeline runs these on AMX
-# tiles (except decoding, with fewer than 16 rows per key/value head);
-# elsewhere on the vector kernel.
+# tiles (except decoding, with fewer than 16 rows per key/value head), on
+# hosts with AVX512-BF16 on vector dot products (bf16-dot.test), elsewhere on
+# the f32 FMA kernel.
 # REQUIRES: attn-run, numpy
 # RUN: %python %s --pipeline=cpu
 # RUN: %python %s --pipeline=cpu --threads=1
-# The vector kernel, whatever the host.
-# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{amx=false})"
+# The FMA kernel, whatever the host.
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{amx=false bf16-dot=false})"
 
 import numpy as np
 

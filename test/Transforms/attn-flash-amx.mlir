@@ -116,3 +116,20 @@ func.func @decode(%q: tensor<1x32x1x128xbf16>, %k: tensor<1x8x4096x128xbf16>,
       -> tensor<1x32x1x128xbf16>
   return %0 : tensor<1x32x1x128xbf16>
 }
+
+// -----
+
+// With both options, AMX tiles take bf16 attention rather than vector dot
+// products.
+// RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{amx=true bf16-dot=true}))" -split-input-file | FileCheck %s --check-prefix=BOTH
+// BOTH-LABEL: func.func @amx_before_dots(
+// BOTH:         amx.tile_mulf
+// BOTH-NOT:     x86vector.avx512.dot
+// BOTH:         return
+func.func @amx_before_dots(%q: tensor<1x2x64x32xbf16>, %k: tensor<1x2x64x32xbf16>,
+                           %v: tensor<1x2x64x32xbf16>) -> tensor<1x2x64x32xbf16> {
+  %0 = attn.sdpa %q, %k, %v
+      : (tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>, tensor<1x2x64x32xbf16>)
+      -> tensor<1x2x64x32xbf16>
+  return %0 : tensor<1x2x64x32xbf16>
+}

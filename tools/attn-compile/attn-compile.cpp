@@ -6,6 +6,7 @@
 //
 // attn-compile FILE.mlir -o kernel.o --header kernel.h [--entry=NAME]
 //              [--pipeline=cpu|reference] [--amx]
+//              [--bf16-dot=false]
 // attn-compile FILE.mlir --target=sm_80|sm_90|... -o kernel.ptx|kernel.cubin
 //              [--header kernel.h]
 //
@@ -85,6 +86,12 @@ static cl::opt<bool>
                  "(arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) before "
                  "calling the entry"),
         cl::init(false), cl::cat(compileCategory));
+
+static cl::opt<bool>
+    bf16Dot("bf16-dot",
+            cl::desc("bf16 attention on AVX-512 BF16 dot products when this "
+                     "host has them and AMX is not used (default: on)"),
+            cl::init(true), cl::cat(compileCategory));
 
 static cl::opt<std::string>
     ptxasPath("ptxas",
@@ -390,6 +397,7 @@ int main(int argc, char **argv) {
   options.pipeline = pipelineName;
   // Off by default: the object's caller would have to hold the AMX state.
   options.amx = amx;
+  options.bf16Dot = bf16Dot;
   auto lowered = lowerToLLVM(*module, name, options);
   if (!lowered)
     return fail(llvm::toString(lowered.takeError()));

@@ -57,6 +57,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("bf16 attention on AMX tiles (needs AMX-BF16 and the "
                      "OS permission for AMX state at run time)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("bf16 attention on AVX-512 BF16 dot products when not "
+                     "on AMX tiles (needs AVX512-BF16)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of `--attn-gpu-pipeline`.

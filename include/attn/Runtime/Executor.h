@@ -71,6 +71,9 @@ struct ExecutorOptions {
   /// Let the `cpu` pipeline run bf16 attention on AMX tiles when
   /// requestAmx() grants them.
   bool amx = true;
+  /// Let the `cpu` pipeline run bf16 attention on AVX-512 BF16 dot products
+  /// when the host has them (and AMX is not used).
+  bool bf16Dot = true;
 };
 
 /// Whether this process may run AMX-BF16 code: the host has it and the OS

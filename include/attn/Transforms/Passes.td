@@ -173,6 +173,12 @@ def AttnFlashPass : Pass<"attn-flash"> {
            "Linux, the process's permission for AMX state "
            "(arch_prctl(ARCH_REQ_XCOMP_PERM)), which attn-run and the Python "
            "package request">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "Run bf16 attention with at least 16 rows per key/value head on "
+           "AVX-512 BF16 dot products (vdpbf16ps on bf16 pairs, f32 "
+           "accumulators) when it does not run on AMX tiles, instead of "
+           "widening it to f32. The code then needs AVX512-BF16; attn-run "
+           "and the Python package set it on such hosts">,
     Option<"workspaces", "workspaces", "bool", /*default=*/"false",
            "Keep the per-call heap scratch (packed K/V panels, partial "
            "results of split keys) between calls in attn.workspace_acquire "

@@ -32,6 +32,9 @@ struct FlashOptions {
   /// Run bf16 attention on AMX tiles (the code then needs a host with
   /// AMX-BF16 and the OS permission to use it).
   bool amx = false;
+  /// Run bf16 attention on AVX-512 BF16 dot products (vdpbf16ps) when it
+  /// does not run on AMX tiles (the code then needs AVX512-BF16).
+  bool bf16Dot = false;
   /// Keep the per-call scratch (packed K/V panels, split partials) in
   /// attn.workspace_acquire buffers that persist between calls instead of
   /// allocating it on every call.

@@ -99,6 +99,9 @@ namespace {
 using TileFn = function_ref<Value(int64_t, int64_t)>;
 /// Pair row k (a Value) and column vector n of a B operand.
 using PairRowFn = function_ref<Value(Value, int64_t)>;
+/// The pair rows [from, to) that the register tile of rows [r0, r0 + 6) and
+/// column vectors from n0 accumulates.
+using PairRangeFn = function_ref<std::pair<Value, Value>(Value, int64_t)>;
 
 class PairKernelBuilder : SdpaKernelBase {
 public:
@@ -132,7 +135,12 @@ private:
   void tileMatmul(Value a, TileFn loadB, Value c, int64_t nTiles,
                   int64_t kSteps);
   void dotMatmul(Value a, PairRowFn loadB, Value c, int64_t nVectors,
-                 Value kSteps, Value alpha);
+                 PairRangeFn pairRange, Value alpha);
+  /// The keys [from, to) of the block at j0 (nk keys) that rows [i0, i0 +
+  /// count) of the block keep under a causal mask or window, relative to j0;
+  /// [0, nk) without one.
+  std::pair<Value, Value> getTileKeys(Value i0, int64_t count, Value j0,
+                                      Value nk);
   void prepareScores(Value s, Value j0, Value nk);
   void maskScores(Value s, Value j0, Value nk);
   /// Buffers of Bq floats: the running max m and sum l, and per key block
@@ -287,11 +295,12 @@ void PairKernelBuilder::tileMatmul(Value a, TileFn loadB, Value c,
 /// a[r][2k : 2k + 2], broadcast to every lane as 32 bits. B's pair row k of
 /// column vector n, 16 columns x 2, comes from loadB(k, n). C's rows are
 /// computed in register tiles of kDotTileRows rows x up to kDotTileVectors
-/// vectors over k in [0, kSteps). With `alpha`, each C row is loaded, scaled
-/// by alpha[row] and accumulated into (O = alpha O + P V); else C is
+/// vectors over the tile's pairRange. With `alpha`, each C row is loaded,
+/// scaled by alpha[row] and accumulated into (O = alpha O + P V); else C is
 /// overwritten.
 void PairKernelBuilder::dotMatmul(Value a, PairRowFn loadB, Value c,
-                                  int64_t nVectors, Value kSteps, Value alpha) {
+                                  int64_t nVectors, PairRangeFn pairRange,
+                                  Value alpha) {
   auto pairType = VectorType::get({2}, bf16);
   auto wordType = VectorType::get({1}, b.getI32Type());
   auto splatType = VectorType::get({kAccCols}, b.getI32Type());
@@ -320,8 +329,9 @@ void PairKernelBuilder::dotMatmul(Value a, PairRowFn loadB, Value c,
           init.push_back(arith::MulFOp::create(b, loc, x, scale));
         }
       }
+      auto [from, to] = pairRange(r0, n0);
       auto loop = scf::ForOp::create(
-          b, loc, idx(0), kSteps, idx(1), init,
+          b, loc, from, to, idx(1), init,
           [&](OpBuilder &, Location, Value k, ValueRange accs) {
             // The row pairs first, then each B vector right before the
             // products that use it: loading all of B first would need more
@@ -354,6 +364,21 @@ void PairKernelBuilder::dotMatmul(Value a, PairRowFn loadB, Value c,
               ValueRange{rowIdx[i], idx((n0 + j) * kAccCols)});
     });
   }
+}
+
+std::pair<Value, Value> PairKernelBuilder::getTileKeys(Value i0, int64_t count,
+                                                       Value j0, Value nk) {
+  if (!op.getCausal() && !op.getWindow())
+    return {idx(0), nk};
+  // Row tiles past the block's last row compute what is never written:
+  // any valid range does.
+  Value tileRows = minIdx(idx(count), sub(nq, i0));
+  tileRows = arith::MaxSIOp::create(b, loc, tileRows, idx(1));
+  auto [tMin, tMax] = getQueryRange(*this, add(q0, i0), tileRows, sq);
+  auto [tStart, tEnd] = getKeyRange(*this, op, tMin, tMax, offset, sk);
+  Value to = minIdx(nk, sub(arith::MaxSIOp::create(b, loc, tEnd, j0), j0));
+  Value from = minIdx(to, sub(arith::MaxSIOp::create(b, loc, tStart, j0), j0));
+  return {from, to};
 }
 
 /// Scale and softcap (when the op has a softcap or a mask operand; else the
@@ -725,14 +750,30 @@ void PairKernelBuilder::emitTask(ValueRange ivs) {
                 b, loc, VectorType::get({kPairCols}, bf16), kp,
                 ValueRange{bIdx, kvHead, add(kTile, idx(n)), k, idx(0)});
           },
-          s, kKeyBlock / kAccCols, scoreSteps, Value());
+          s, kKeyBlock / kAccCols,
+          [&](Value r0, int64_t n0) -> std::pair<Value, Value> {
+            // Column vectors that the tile's rows all drop are left out
+            // (maskScores sets them to -inf).
+            if (!op.getCausal() && !op.getWindow())
+              return {idx(0), scoreSteps};
+            auto [from, to] = getTileKeys(r0, kDotTileRows, j0, nk);
+            int64_t c0 = n0 * kAccCols;
+            int64_t c1 =
+                std::min(n0 + kDotTileVectors, kKeyBlock / kAccCols) * kAccCols;
+            Value any = arith::AndIOp::create(
+                b, loc, cmp(arith::CmpIPredicate::slt, idx(c0), to),
+                cmp(arith::CmpIPredicate::sgt, idx(c1), from));
+            return {idx(0),
+                    arith::SelectOp::create(b, loc, any, scoreSteps, idx(0))};
+          },
+          Value());
       if (prepare)
         prepareScores(s, j0, nk);
       maskScores(s, j0, nk);
       softmax(s, p, st, prepare ? Value() : splat(scale));
-      // Keys past nk have P = 0 and zero V rows: stop at the last pair.
+      // Each tile stops at the last pair of keys its rows keep (keys past
+      // nk have P = 0 and zero V rows).
       Value vGroup = arith::DivUIOp::create(b, loc, j0, idx(kPairCols));
-      Value pairSteps = arith::CeilDivUIOp::create(b, loc, nk, idx(2));
       dotMatmul(
           p,
           [&](Value k, int64_t n) {
@@ -743,7 +784,13 @@ void PairKernelBuilder::emitTask(ValueRange ivs) {
                 b, loc, VectorType::get({kPairCols}, bf16), vp,
                 ValueRange{bIdx, kvHead, group, idx(n), row, idx(0)});
           },
-          o, dvPad / kAccCols, pairSteps, st.alpha);
+          o, dvPad / kAccCols,
+          [&](Value r0, int64_t) -> std::pair<Value, Value> {
+            auto [from, to] = getTileKeys(r0, kDotTileRows, j0, nk);
+            return {arith::DivUIOp::create(b, loc, from, idx(2)),
+                    arith::CeilDivUIOp::create(b, loc, to, idx(2))};
+          },
+          st.alpha);
     });
     writeOutput(o, st.l);
     return;

@@ -29,6 +29,10 @@ case("causal_sq_lt_sk", 1, 2, 2, 40, 130, 32, 32, causal=True)
 # Rows before Sq - Sk keep no key and give zeros.
 case("causal_sq_gt_sk", 1, 2, 2, 70, 30, 32, 32, causal=True)
 case("window", 1, 2, 2, 150, 150, 32, 32, window=(8, 4))
+# Several key blocks and row blocks on the diagonal: register tiles clip
+# their keys to their own rows' band.
+case("causal_several_blocks", 1, 2, 1, 300, 300, 64, 48, causal=True)
+case("window_several_blocks", 1, 2, 2, 400, 420, 64, 64, window=(100, 0))
 case("window_causal", 1, 2, 2, 90, 200, 32, 32, causal=True, window=(40, 0))
 case("gqa", 2, 8, 2, 20, 28, 32, 32)
 # Blocks of 32 rows span two query heads of a kv head.

@@ -9,9 +9,10 @@
 // rows, S = Q K^T runs in register tiles of 6 rows x 4 key vectors (24
 // accumulators) over the 40 pairs of d, each step broadcasting a pair of
 // each row's queries (32 bits) and loading one Kp vector per 6 products;
-// after the online softmax, O = alpha O + P V runs in tiles of 6 rows x 3
-// vectors of Dv, loaded and scaled by alpha before the key pairs and stored
-// after them, over the block's pairs of kept keys.
+// under the causal mask a tile whose 6 rows drop all its 64 keys runs no
+// step. After the online softmax, O = alpha O + P V runs in tiles of 6 rows
+// x 3 vectors of Dv, loaded and scaled by alpha before the key pairs and
+// stored after them, over the pairs of keys that the tile's rows keep.
 // CHECK-LABEL: func.func @gqa_odd(
 // CHECK-SAME:      %[[Q:[^:]+]]: tensor<2x8x100x80xbf16>, %[[K:[^:]+]]: tensor<2x2x70x80xbf16>, %[[V:[^:]+]]: tensor<2x2x70x40xbf16>
 // CHECK:         %[[OUT:.+]] = memref.alloc() : memref<2x8x100x40xbf16>
@@ -30,7 +31,8 @@
 // CHECK:             %[[P0:.+]] = memref.subview %[[P]][%{{.+}}, 0, 0] [1, 48, 160] [1, 1, 1]
 // CHECK:             scf.for
 // CHECK:               scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c6
-// CHECK:                 %{{.+}}:24 = scf.for %{{.+}} = %{{.+}} to %c40 step %{{.+}} iter_args
+// CHECK:                 %[[SEND:.+]] = arith.select %{{.+}}, %c40, %c0{{.*}} : index
+// CHECK:                 %{{.+}}:24 = scf.for %{{.+}} = %{{.+}} to %[[SEND]] step %{{.+}} iter_args
 // CHECK-COUNT-6:           vector.load %[[QP]][{{.*}}] : memref<48x128xbf16>, vector<2xbf16>
 // CHECK:                   vector.broadcast {{.*}} : i32 to vector<16xi32>
 // CHECK:                   vector.load %[[KP]]{{.*}} vector<32xbf16>
@@ -40,11 +42,13 @@
 // CHECK:                   scf.yield
 // CHECK-COUNT-24:        vector.store {{.*}}, %[[S0]]
 // CHECK:               arith.truncf {{.*}} : vector<16xf32> to vector<16xbf16>
-// CHECK:               %[[PAIRS:.+]] = arith.ceildivui
 // CHECK:               scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c6
 // CHECK:                 vector.load %[[O]]
 // CHECK:                 arith.mulf {{.*}} : vector<16xf32>
-// CHECK:                 %{{.+}}:18 = scf.for %{{.+}} = %{{.+}} to %[[PAIRS]] step %{{.+}} iter_args
+// CHECK:                 arith.maxsi
+// CHECK:                 %[[PFROM:.+]] = arith.divui %{{.+}}, %c2{{(_[0-9]+)?}} : index
+// CHECK:                 %[[PTO:.+]] = arith.ceildivui %{{.+}}, %c2{{(_[0-9]+)?}} : index
+// CHECK:                 %{{.+}}:18 = scf.for %{{.+}} = %[[PFROM]] to %[[PTO]] step %{{.+}} iter_args
 // CHECK-COUNT-6:           vector.load %[[P0]][{{.*}}] : memref<48x160xbf16, strided<[160, 1], offset: ?>>, vector<2xbf16>
 // CHECK:                   vector.load %[[VP]]{{.*}} vector<32xbf16>
 // CHECK-COUNT-6:           x86vector.avx512.dot
@@ -67,6 +71,26 @@ func.func @gqa_odd(%q: tensor<2x8x100x80xbf16>, %k: tensor<2x2x70x80xbf16>,
       : (tensor<2x8x100x80xbf16>, tensor<2x2x70x80xbf16>, tensor<2x2x70x40xbf16>)
       -> tensor<2x8x100x40xbf16>
   return %0 : tensor<2x8x100x40xbf16>
+}
+
+// -----
+
+// Without a mask every S tile runs all pairs of d, and every O tile the
+// pairs of the block's keys (Sk = 200: 128, then 72).
+// CHECK-LABEL: func.func @full(
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c6
+// CHECK-NOT:       arith.select
+// CHECK:           %{{.+}}:24 = scf.for %{{.+}} = %{{.+}} to %c32 step %{{.+}} iter_args
+// CHECK:         scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c6
+// CHECK-NOT:       arith.maxsi
+// CHECK:           %[[PTO:.+]] = arith.ceildivui %{{.+}}, %c2{{(_[0-9]+)?}} : index
+// CHECK:           %{{.+}}:24 = scf.for %{{.+}} = %{{.+}} to %[[PTO]] step %{{.+}} iter_args
+func.func @full(%q: tensor<1x2x100x64xbf16>, %k: tensor<1x2x200x64xbf16>,
+                %v: tensor<1x2x200x64xbf16>) -> tensor<1x2x100x64xbf16> {
+  %0 = attn.sdpa %q, %k, %v
+      : (tensor<1x2x100x64xbf16>, tensor<1x2x200x64xbf16>, tensor<1x2x200x64xbf16>)
+      -> tensor<1x2x100x64xbf16>
+  return %0 : tensor<1x2x100x64xbf16>
 }
 
 // -----

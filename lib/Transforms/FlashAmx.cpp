@@ -654,7 +654,8 @@ void PairKernelBuilder::emitTask(ValueRange ivs) {
       arith::CeilDivUIOp::create(b, loc, sub(jEnd, jStart), idx(kKeyBlock));
 
   // Rows are padded past powers of two, which would put every row of a tile
-  // in the same few cache sets. S, P and alpha are double-buffered (below).
+  // in the same few cache sets. On AMX, S, P and alpha are double-buffered
+  // (below).
   Value qp = stackScratch({queryBlock, dPad + kPairCols}, bf16);
   int64_t stages = amxTiles ? 2 : 1;
   Value sBufs = stackScratch({stages, queryBlock, kKeyBlock + kAccCols}, f32);

@@ -144,7 +144,12 @@ def AttnFlashPass : Pass<"attn-flash"> {
     shapes), K and V are packed once per call into f32 panels that the
     register tiles stream. Grouped-query heads read
     key/value head `h / (H / Hkv)` in place. f16/bf16 inputs are widened to
-    f32 as they are loaded. The kernel is written in the `vector`, `scf` and
+    f32 as they are loaded, except bf16 with at least 16 rows per kv head
+    under `amx` or `bf16-dot`: K and V are then packed in bf16 pairs once
+    per call, and both contractions run on pair products (AMX tiles,
+    `amx.tile_mulf`, or 6-row x 4-vector register tiles of
+    `x86vector.avx512.dot`) with queries in rows and an f32 softmax per
+    row. The kernel is written in the `vector`, `scf` and
     `memref` dialects between `bufferization.to_buffer` and
     `bufferization.to_tensor`; the outer loop is an `scf.parallel`. On
     AVX-512 hosts the 16-lane exp2 uses `x86vector.avx512.mask.scalef`

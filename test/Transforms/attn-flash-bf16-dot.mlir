@@ -2,6 +2,10 @@
 // RUN: attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{bf16-dot=false}))" -split-input-file | FileCheck %s --check-prefix=OFF
 // The dot products lower to the AVX-512 BF16 intrinsic.
 // RUN: attn-opt %s --attn-cpu-pipeline="bf16-dot=true" -split-input-file | FileCheck %s --check-prefix=LLVM
+// A value that is not a boolean is refused before any IR is touched.
+// RUN: not attn-opt %s --pass-pipeline="builtin.module(func.func(attn-flash{bf16-dot=maybe}))" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not attn-opt %s --attn-cpu-pipeline="bf16-dot=maybe" -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: 'maybe' is invalid value for boolean argument
 
 // bf16 with 4 x 100 rows per kv head, on vdpbf16ps. K and V are packed into
 // the AMX kernel's panels (D = 80 padded to 96, Dv = 40 to 48): a pair row

@@ -882,12 +882,8 @@ void FlashKernelBuilder::accumulateOutput(Value p, Value o, Value alphaBuf,
       Value from = idx(0), to = nk;
       if (op.getCausal() || op.getWindow()) {
         Value tileRows = minIdx(idx(queryTile), sub(nq, i0));
-        auto [tMin, tMax] =
-            flash::getQueryRange(*this, add(q0, i0), tileRows, sq);
-        auto [tStart, tEnd] =
-            flash::getKeyRange(*this, op, tMin, tMax, offset, sk);
-        to = minIdx(nk, sub(maxIdx(tEnd, j0), j0));
-        from = minIdx(to, sub(maxIdx(tStart, j0), j0));
+        std::tie(from, to) = flash::getBlockKeysOfRows(
+            *this, op, add(q0, i0), tileRows, j0, nk, sq, offset, sk);
       }
       auto loop = scf::ForOp::create(
           b, loc, from, to, idx(1), init,

@@ -373,12 +373,9 @@ std::pair<Value, Value> PairKernelBuilder::getTileKeys(Value i0, int64_t count,
   // Row tiles past the block's last row compute what is never written:
   // any valid range does.
   Value tileRows = minIdx(idx(count), sub(nq, i0));
-  tileRows = arith::MaxSIOp::create(b, loc, tileRows, idx(1));
-  auto [tMin, tMax] = getQueryRange(*this, add(q0, i0), tileRows, sq);
-  auto [tStart, tEnd] = getKeyRange(*this, op, tMin, tMax, offset, sk);
-  Value to = minIdx(nk, sub(arith::MaxSIOp::create(b, loc, tEnd, j0), j0));
-  Value from = minIdx(to, sub(arith::MaxSIOp::create(b, loc, tStart, j0), j0));
-  return {from, to};
+  tileRows = maxIdx(tileRows, idx(1));
+  return getBlockKeysOfRows(*this, op, add(q0, i0), tileRows, j0, nk, sq,
+                            offset, sk);
 }
 
 /// Scale and softcap (when the op has a softcap or a mask operand; else the

@@ -125,6 +125,17 @@ std::pair<Value, Value> flash::getKeyRange(IndexBuilder &ib, SdpaOp op,
   return {start, ib.maxIdx(end, start)};
 }
 
+std::pair<Value, Value> flash::getBlockKeysOfRows(IndexBuilder &ib, SdpaOp op,
+                                                  Value r0, Value count,
+                                                  Value j0, Value nk, Value sq,
+                                                  Value offset, Value sk) {
+  auto [iMin, iMax] = getQueryRange(ib, r0, count, sq);
+  auto [start, end] = getKeyRange(ib, op, iMin, iMax, offset, sk);
+  Value to = ib.minIdx(nk, ib.sub(ib.maxIdx(end, j0), j0));
+  Value from = ib.minIdx(to, ib.sub(ib.maxIdx(start, j0), j0));
+  return {from, to};
+}
+
 /// A transpose the kernels can read or write in place: the innermost dim
 /// stays innermost, so rows remain contiguous (vector loads and stores), and
 /// only the strides of the other dims change.

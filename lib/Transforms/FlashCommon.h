@@ -135,6 +135,14 @@ std::pair<Value, Value> getQueryRange(IndexBuilder &ib, Value q0, Value nq,
 std::pair<Value, Value> getKeyRange(IndexBuilder &ib, SdpaOp op, Value iMin,
                                     Value iMax, Value offset, Value sk);
 
+/// The keys [from, to) of the key block [j0, j0 + nk), relative to j0,
+/// that the rows [r0, r0 + count) (count >= 1) keep under the op's causal and
+/// window masks: what a register tile over those rows needs of the block.
+std::pair<Value, Value> getBlockKeysOfRows(IndexBuilder &ib, SdpaOp op,
+                                           Value r0, Value count, Value j0,
+                                           Value nk, Value sq, Value offset,
+                                           Value sk);
+
 /// How the bf16 kernel of FlashAmx.cpp computes its two contractions.
 enum class PairProducts {
   /// The kernel does not apply: the vector (FMA) kernel runs.

@@ -1,11 +1,14 @@
 # Numerical extremes on every pipeline: huge logits, rows with no or one
 # kept key, Sk = 1, extreme scales, f16 near overflow. The output must match
-# the float64 oracle and hold no NaN; NaN inputs propagate to exactly the
-# rows the oracle's do.
+# the float64 oracle and hold no NaN; NaN inputs reach every row that keeps
+# them, and no element the oracle's unfused P V leaves finite.
 # REQUIRES: attn-run, numpy
 # RUN: %python %s --pipeline=cpu
 # RUN: %python %s --pipeline=cpu --threads=1
 # RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{key-splits=3 key-block=12})"
+# 8-row blocks: the O tiles of rows 0-3 stop before the NaN value at key 5
+# (see nan_case), whatever the host's vector width.
+# RUN: %python %s --pipeline="builtin.module(attn-cpu-pipeline{vector-width=8 query-block=8 key-block=8})"
 # RUN: %python %s --pipeline=reference
 
 import numpy as np
